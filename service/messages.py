@@ -1,0 +1,141 @@
+"""WebSocket and NOTIFY messages as msgspec structs: decoding is validation.
+
+Client messages keep a push's change sets as raw JSON, so the exact bytes the
+client sent are what the database stores and what peers receive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Selection(msgspec.Struct, frozen=True):
+    anchor: int
+    head: int
+
+
+class PushedUpdate(msgspec.Struct, rename="camel"):
+    client_id: str
+    changes: msgspec.Raw
+
+
+class Push(msgspec.Struct, tag="push", tag_field="type"):
+    version: int
+    updates: list[PushedUpdate]
+
+
+class PresenceRequest(msgspec.Struct, tag="presence", tag_field="type"):
+    selection: Selection | None = None
+    name: str | None = None
+
+
+class LanguageRequest(msgspec.Struct, tag="language", tag_field="type"):
+    language: str
+
+
+ClientMessage = Push | PresenceRequest | LanguageRequest
+
+
+# Server to client. Field order is the order a person reading the wire expects.
+class Peer(msgspec.Struct, rename="camel"):
+    client_id: str
+    name: str
+    color: str
+    selection: Selection | None
+
+
+class Hello(msgspec.Struct, tag="hello", tag_field="type", rename="camel"):
+    room_id: str
+    client_id: str
+    version: int
+    text: str | None
+    language: str
+    peers: list[Peer]
+
+
+class Update(msgspec.Struct, tag="update", tag_field="type", rename="camel"):
+    version: int
+    client_id: str
+    changes: msgspec.Raw
+
+
+class Conflict(msgspec.Struct, tag="conflict", tag_field="type"):
+    version: int
+
+
+class Presence(msgspec.Struct, tag="presence", tag_field="type", rename="camel"):
+    client_id: str
+    name: str
+    color: str
+    selection: Selection | None
+
+
+class Leave(msgspec.Struct, tag="leave", tag_field="type", rename="camel"):
+    client_id: str
+
+
+class Language(msgspec.Struct, tag="language", tag_field="type", rename="camel"):
+    language: str
+    client_id: str
+
+
+class Error(msgspec.Struct, tag="error", tag_field="type"):
+    code: str
+    message: str
+
+
+# What arrives on a room's NOTIFY channel. Presence and leave notes also name
+# the socket they concern, and a join says when it happened, so that a client
+# id that moved to another process replaces its old socket there (4409) and a
+# late leave from the old socket is ignored.
+class PresenceNote(msgspec.Struct, tag="presence", tag_field="type", rename="camel"):
+    client_id: str
+    name: str
+    color: str
+    selection: Selection | None
+    socket: str
+    joined_at: int | None = None
+
+    def for_clients(self) -> Presence:
+        return Presence(
+            client_id=self.client_id, name=self.name, color=self.color, selection=self.selection
+        )
+
+
+class LeaveNote(msgspec.Struct, tag="leave", tag_field="type", rename="camel"):
+    client_id: str
+    socket: str
+
+
+# An update too large for a NOTIFY payload
+# comes with `truncated` set and no changes; the listener reads it from the table.
+class UpdateNote(msgspec.Struct, tag="update", tag_field="type", rename="camel"):
+    version: int
+    client_id: str
+    changes: msgspec.Raw = msgspec.Raw()
+    truncated: bool = False
+
+
+Note = UpdateNote | PresenceNote | LeaveNote | Language
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_note_decoder = msgspec.json.Decoder(Note)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_client_message(data: str | bytes) -> ClientMessage:
+    return _client_decoder.decode(data)
+
+
+def decode_note(payload: str) -> Note:
+    return _note_decoder.decode(payload)
+
+
+def encode(message: Any) -> str:
+    return _encoder.encode(message).decode()
+
+
+def decode_json(raw: msgspec.Raw) -> Any:
+    return msgspec.json.decode(raw)

@@ -1,0 +1,474 @@
+"""The rooms this process serves: their text, their sockets, their peers.
+
+A `LiveRoom` mirrors one room's state at some version and delivers every
+update to its local sessions in strictly increasing version order. Updates
+arrive two ways: pushes that this process stored (delivered right after their
+commit) and notifications from other processes (delivered by the room's pump
+task). Both go through the room's lock and the same rule: apply the next
+version, drop what is already applied, read any gap from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+
+import asyncpg
+import msgspec
+
+from service import errors, ids, messages
+from service.config import Settings
+from service.document import Document
+from service.errors import ProtocolError, RoomNotFound
+from service.listener import Listener
+from service.presence import RemotePeer, clean_name
+from service.session import Session
+from service.store import Store, StoredUpdate, VersionTaken
+
+log = logging.getLogger(__name__)
+
+# Errors after which we cannot know whether a statement took effect.
+DATABASE_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+_CATCH_UP = "catch-up"
+
+
+class LiveRoom:
+    def __init__(self, room_id: str, hub: RoomHub) -> None:
+        self.id = room_id
+        self.channel = ids.channel_for(room_id)
+        self.hub = hub
+        self.doc = Document()
+        self.version = 0
+        self.snapshot_version = 0
+        self.language = ids.DEFAULT_LANGUAGE
+        self.sessions: dict[str, Session] = {}
+        self.remote_peers: dict[str, RemotePeer] = {}
+        self.lock = asyncio.Lock()
+        self.loaded = False
+        self.closed = False
+        self._inbox: asyncio.Queue[str] = asyncio.Queue()
+        self._pump: asyncio.Task[None] | None = None
+        self._announce_pending = False
+
+    @property
+    def _settings(self) -> Settings:
+        return self.hub.settings
+
+    @property
+    def _store(self) -> Store:
+        return self.hub.store
+
+    # Loading and keeping up.
+
+    async def load(self) -> None:
+        """Read the snapshot and the log after it; the caller holds the lock and is
+        already subscribed, so no notification can fall between the two."""
+        state = await self._store.load_room(self.id)
+        self.doc = Document(state.snapshot)
+        self.version = self.snapshot_version = state.snapshot_version
+        self.language = state.language
+        for update in state.updates:
+            self._apply_stored(update)
+        self.loaded = True
+        self._pump = asyncio.create_task(self._run_pump(), name=f"pump {self.id}")
+
+    def _apply_stored(self, update: StoredUpdate) -> str:
+        """Apply the next stored update; returns its `update` message."""
+        if update.version != self.version + 1:
+            raise RuntimeError(f"room {self.id}: expected version {self.version + 1}, "
+                               f"read {update.version}")
+        changes = msgspec.json.decode(update.changes)
+        self.doc.apply(self.doc.check(changes, max_utf8_size=2**62))
+        self.version = update.version
+        return messages.encode(
+            messages.Update(
+                version=update.version,
+                client_id=update.client_id,
+                changes=msgspec.Raw(update.changes.encode()),
+            )
+        )
+
+    async def catch_up(self) -> None:
+        """Deliver every stored update after ours (the caller holds the lock)."""
+        for update in await self._store.updates_after(self.id, self.version):
+            self._broadcast(self._apply_stored(update))
+
+    def deliver_note(self, payload: str) -> None:
+        self._inbox.put_nowait(payload)
+
+    def request_catch_up(self) -> None:
+        self._inbox.put_nowait(_CATCH_UP)
+
+    async def _run_pump(self) -> None:
+        while True:
+            payload = await self._inbox.get()
+            try:
+                if payload == _CATCH_UP:
+                    async with self.lock:
+                        await self.catch_up()
+                else:
+                    await self._handle_note(payload)
+            except DATABASE_FAILURES as exc:
+                # The listener's reconnect will ask for another catch-up.
+                log.warning("room %s: database unavailable during catch-up: %s", self.id, exc)
+            except Exception:
+                log.exception("room %s: could not handle notification %.200s", self.id, payload)
+
+    async def _handle_note(self, payload: str) -> None:
+        note = messages.decode_note(payload)
+        match note:
+            case messages.UpdateNote():
+                async with self.lock:
+                    if note.version <= self.version:
+                        return  # this process stored it, or a catch-up read it
+                    if note.version == self.version + 1 and not note.truncated:
+                        changes = msgspec.json.decode(note.changes)
+                        self.doc.apply(self.doc.check(changes, max_utf8_size=2**62))
+                        self.version = note.version
+                        # The payload is the protocol's update message already.
+                        self._broadcast(payload)
+                    else:
+                        await self.catch_up()
+            case messages.PresenceNote():
+                self._heard_presence(note)
+            case messages.LeaveNote():
+                self._heard_leave(note)
+            case messages.Language():
+                self.language = note.language
+                self._broadcast(payload)
+
+    def _heard_presence(self, note: messages.PresenceNote) -> None:
+        local = self.sessions.get(note.client_id)
+        if local is not None and local.socket_id != note.socket:
+            if note.joined_at is None or local.newer_than(note):
+                return  # news of an older socket of this client elsewhere
+            # The client reconnected through another process: that socket wins.
+            del self.sessions[note.client_id]
+            local.replaced = True
+            local.close(errors.WS_REPLACED, "replaced by a newer connection")
+            local = None
+        if local is None:
+            known = self.remote_peers.get(note.client_id)
+            self.remote_peers[note.client_id] = RemotePeer(note)
+            if known is None:
+                # Someone joined through another process: tell them who is here.
+                self.hub.schedule_announce(self)
+        self._broadcast(messages.encode(note.for_clients()), exclude=note.client_id)
+
+    def _heard_leave(self, note: messages.LeaveNote) -> None:
+        if note.client_id in self.sessions:
+            return  # the client is here now, through a newer socket
+        known = self.remote_peers.get(note.client_id)
+        if known is not None:
+            if known.presence.socket != note.socket:
+                return  # the leave of a socket that was already replaced
+            del self.remote_peers[note.client_id]
+        self._broadcast(messages.encode(messages.Leave(client_id=note.client_id)))
+
+    def _broadcast(self, message: str, exclude: str | None = None) -> None:
+        for client_id, session in self.sessions.items():
+            if client_id != exclude:
+                session.send(message)
+
+    # Sessions.
+
+    async def admit(self, session: Session, since: int | None) -> None:
+        """Register a session and queue its hello (and catch-up); caller holds the lock."""
+        previous = self.sessions.get(session.client_id)
+        if previous is not None:
+            previous.replaced = True
+            previous.close(errors.WS_REPLACED, "replaced by a newer connection")
+        session.room = self
+        peers = [s.presence() for s in self.sessions.values() if s is not previous]
+        peer_list = [
+            messages.Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
+            for p in peers
+        ] + [r.as_peer() for r in self.remote_peers.values() if r.presence.client_id
+             != session.client_id]
+        backlog = await self._backlog(since)
+        hello = messages.Hello(
+            room_id=self.id,
+            client_id=session.client_id,
+            version=since if backlog is not None and since is not None else self.version,
+            text=None if backlog is not None else self.doc.text,
+            language=self.language,
+            peers=peer_list,
+        )
+        session.send_unbounded(messages.encode(hello))
+        for message in backlog or ():
+            session.send_unbounded(message)
+        self.sessions[session.client_id] = session
+
+    async def _backlog(self, since: int | None) -> list[str] | None:
+        """The update messages after `since`, or None when the table lacks some."""
+        if since is None or since > self.version:
+            return None
+        if since == self.version:
+            return []
+        stored = await self._store.updates_between(self.id, since, self.version)
+        if len(stored) != self.version - since:
+            return None  # folded away: the client starts over from the text
+        return [
+            messages.encode(
+                messages.Update(
+                    version=u.version, client_id=u.client_id, changes=msgspec.Raw(u.changes.encode())
+                )
+            )
+            for u in stored
+        ]
+
+    def remove(self, session: Session) -> bool:
+        """Forget a session; True when it was current (not replaced) and so left."""
+        if self.sessions.get(session.client_id) is session:
+            del self.sessions[session.client_id]
+            return True
+        return False
+
+    # Requests from sessions.
+
+    async def push(self, session: Session, push: messages.Push) -> None:
+        if not push.updates:
+            raise ProtocolError("invalid_message", "a push carries at least one update")
+        for update in push.updates:
+            if update.client_id != session.client_id:
+                raise ProtocolError(
+                    "invalid_message",
+                    f"update clientId {update.client_id!r} is not this socket's "
+                    f"{session.client_id!r}",
+                )
+        async with self.lock:
+            if push.version > self.version:
+                # We may be behind the table (a notification still in flight).
+                await self.catch_up()
+            if push.version != self.version:
+                session.send(messages.encode(messages.Conflict(version=self.version)))
+                return
+            candidate = self._check_push(push)
+            try:
+                await self._store.insert_updates(
+                    self.id,
+                    self.version + 1,
+                    [(u.client_id, bytes(u.changes).decode()) for u in push.updates],
+                )
+            except VersionTaken:
+                head = await self._store.head_version(self.id)
+                session.send(messages.encode(messages.Conflict(version=max(head, self.version))))
+                return
+            except DATABASE_FAILURES as exc:
+                log.warning("room %s: push by %s failed in the database: %s",
+                            self.id, session.client_id, exc)
+                session.close(errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored")
+                return
+            self._commit_push(push, candidate)
+
+    def _check_push(self, push: messages.Push) -> Document | None:
+        """Validate every change set in order; returns the resulting document for a
+        multi-update push, or None for a single one (applied in place later)."""
+        limit = self._settings.max_document_bytes
+        if len(push.updates) == 1:
+            self.doc.check(_decode_changes(push.updates[0].changes), limit)
+            return None
+        candidate = self.doc.copy()
+        for update in push.updates:
+            candidate.apply(candidate.check(_decode_changes(update.changes), limit))
+        return candidate
+
+    def _commit_push(self, push: messages.Push, candidate: Document | None) -> None:
+        if candidate is None:
+            self.doc.apply(self.doc.check(_decode_changes(push.updates[0].changes), 2**62))
+        else:
+            self.doc = candidate
+        first = self.version + 1
+        self.version += len(push.updates)
+        for offset, update in enumerate(push.updates):
+            self._broadcast(
+                messages.encode(
+                    messages.Update(
+                        version=first + offset, client_id=update.client_id, changes=update.changes
+                    )
+                )
+            )
+        fold_every = self._settings.fold_every
+        if self.version // fold_every > (first - 1) // fold_every:
+            self.hub.schedule_fold(self)
+
+    async def update_presence(self, session: Session, request: messages.PresenceRequest) -> None:
+        if request.name is not None:
+            session.name = clean_name(request.name, session.client_id)
+        if request.selection is not None:
+            sel = request.selection
+            if min(sel.anchor, sel.head) < 0:
+                raise ProtocolError("invalid_message", "selection positions must not be negative")
+        session.selection = request.selection
+        await self.hub.announce(self, [session])
+
+    async def change_language(self, session: Session, language: str) -> None:
+        if language not in ids.ROOM_LANGUAGES:
+            raise ProtocolError(
+                "invalid_language",
+                f"unknown language {language[:40]!r}; known: {', '.join(sorted(ids.ROOM_LANGUAGES))}",
+            )
+        payload = messages.encode(messages.Language(language=language, client_id=session.client_id))
+        try:
+            await self._store.set_language(self.id, language, payload)
+        except DATABASE_FAILURES as exc:
+            raise ProtocolError("unavailable", f"could not store the language: {exc}") from None
+
+    def expire_peers(self, older_than: float) -> None:
+        for client_id, peer in list(self.remote_peers.items()):
+            if peer.heard_at < older_than:
+                del self.remote_peers[client_id]
+                self._broadcast(messages.encode(messages.Leave(client_id=client_id)))
+
+    async def shut(self) -> None:
+        self.closed = True
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+
+
+def _decode_changes(raw: msgspec.Raw) -> object:
+    return msgspec.json.decode(raw)
+
+
+class RoomHub:
+    """Every room with a local socket, and the one listener that feeds them."""
+
+    def __init__(self, store: Store, settings: Settings, dsn: str) -> None:
+        self.store = store
+        self.settings = settings
+        self.rooms: dict[str, LiveRoom] = {}
+        self.listener = Listener(dsn, self._on_note, self._on_listener_reconnect)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.listener.start()
+        self._heartbeat = asyncio.create_task(self._run_heartbeat(), name="presence heartbeat")
+
+    async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        for room in list(self.rooms.values()):
+            for session in room.sessions.values():
+                session.close(errors.WS_SERVICE_RESTART, "server shutting down")
+            if room.version > room.snapshot_version:
+                with contextlib.suppress(*DATABASE_FAILURES):
+                    await self._fold(room.id, room.doc.text, room.version)
+            await room.shut()
+        self.rooms.clear()
+        await self.listener.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
+    @property
+    def ready(self) -> bool:
+        return self.listener.connected
+
+    def _on_note(self, channel: str, payload: str) -> None:
+        room = self.rooms.get(channel.removeprefix("room:"))
+        if room is not None:
+            room.deliver_note(payload)
+
+    async def _on_listener_reconnect(self) -> None:
+        # Notifications sent while we were away are gone: read the table instead.
+        for room in self.rooms.values():
+            if room.loaded:
+                room.request_catch_up()
+                self.schedule_announce(room)
+
+    async def join(self, room_id: str, session: Session, since: int | None) -> LiveRoom:
+        """Admit `session`; raises RoomNotFound for a room that does not exist."""
+        while True:
+            room = self.rooms.get(room_id)
+            if room is None:
+                room = self.rooms[room_id] = LiveRoom(room_id, self)
+            async with room.lock:
+                if room.closed:
+                    continue  # emptied and dropped while we waited: open it again
+                if not room.loaded:
+                    # Subscribe before reading, so nothing falls in between.
+                    await self.listener.subscribe(room.channel)
+                    try:
+                        await room.load()
+                    except BaseException:
+                        await self._drop(room)
+                        raise
+                await room.admit(session, since)
+            break
+        await self.announce(room, [session], joining=True)
+        return room
+
+    async def leave(self, room: LiveRoom, session: Session) -> None:
+        async with room.lock:
+            if not room.remove(session):
+                return  # replaced by a newer socket: no leave
+            if not room.sessions:
+                await self._drop(room)
+        with contextlib.suppress(*DATABASE_FAILURES):
+            await self.store.notify(
+                room.channel,
+                [messages.encode(
+                    messages.LeaveNote(client_id=session.client_id, socket=session.socket_id)
+                )],
+            )
+
+    async def _drop(self, room: LiveRoom) -> None:
+        """Close an empty room: stop listening and fold its log while it is idle."""
+        room.closed = True
+        if self.rooms.get(room.id) is room:
+            del self.rooms[room.id]
+        await self.listener.unsubscribe(room.channel)
+        if room.loaded and room.version > room.snapshot_version:
+            self._spawn(self._fold(room.id, room.doc.text, room.version))
+        self._spawn(room.shut())
+
+    async def announce(
+        self, room: LiveRoom, sessions: Iterable[Session], joining: bool = False
+    ) -> None:
+        payloads = [messages.encode(s.presence_note(joining)) for s in sessions if not s.closing]
+        if payloads:
+            with contextlib.suppress(*DATABASE_FAILURES):
+                await self.store.notify(room.channel, payloads)
+
+    def schedule_announce(self, room: LiveRoom) -> None:
+        if room._announce_pending:
+            return
+        room._announce_pending = True
+
+        async def announce_soon() -> None:
+            await asyncio.sleep(0.2)  # one answer for a burst of joins
+            room._announce_pending = False
+            await self.announce(room, list(room.sessions.values()))
+
+        self._spawn(announce_soon())
+
+    def schedule_fold(self, room: LiveRoom) -> None:
+        self._spawn(self._fold(room.id, room.doc.text, room.version))
+        room.snapshot_version = room.version
+
+    async def _fold(self, room_id: str, text: str, version: int) -> None:
+        try:
+            await self.store.fold(room_id, text, version, self.settings.history_keep)
+        except DATABASE_FAILURES as exc:
+            log.warning("room %s: fold at version %d failed: %s", room_id, version, exc)
+
+    async def _run_heartbeat(self) -> None:
+        """Re-announce local peers, and forget remote ones whose process went quiet."""
+        interval = self.settings.presence_heartbeat_seconds
+        while True:
+            await asyncio.sleep(interval)
+            expiry = time.monotonic() - self.settings.presence_expiry_seconds
+            for room in list(self.rooms.values()):
+                room.expire_peers(expiry)
+                await self.announce(room, list(room.sessions.values()))
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,150 @@
+"""One client's connection to a room, apart from any web framework.
+
+A session turns incoming frames into room operations and queues outgoing
+messages. The transport (see `ws.py`) drains the queue; a slow reader's queue
+is bounded, and overflowing it closes the session with 1013 so that it cannot
+stall its room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from service import errors, messages
+from service.config import Settings
+from service.errors import ProtocolError
+from service.limits import TokenBucket, WindowCounter
+from service.presence import clean_name, color_for
+
+if TYPE_CHECKING:
+    from service.rooms import LiveRoom
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    code: int
+    reason: str
+
+
+class Session:
+    def __init__(self, client_id: str, name: str | None, settings: Settings) -> None:
+        self.client_id = client_id
+        self.name = clean_name(name, client_id)
+        self.color = color_for(client_id)
+        self.selection: messages.Selection | None = None
+        self.room: LiveRoom | None = None
+        self.socket_id = secrets.token_hex(6)
+        self.joined_at_ms = int(time.time() * 1000)
+        # Set when a newer socket with the same client id took this one's place.
+        self.replaced = False
+        self._settings = settings
+        self._outbox: deque[str] = deque()
+        self._wakeup = asyncio.Event()
+        self._close: Close | None = None
+        self._messages = TokenBucket(settings.messages_per_second, settings.message_burst)
+        self._presence = TokenBucket(settings.presence_per_second, settings.presence_per_second)
+        self._errors = WindowCounter(settings.max_errors, settings.error_window_seconds)
+
+    # Outgoing.
+
+    def send(self, message: str) -> None:
+        """Queue a live message; a reader too slow to keep up is closed with 1013."""
+        if self._close is not None:
+            return
+        if len(self._outbox) >= self._settings.send_queue_limit:
+            self.close(errors.WS_TRY_AGAIN_LATER, "too far behind; reconnect with since")
+            return
+        self._outbox.append(message)
+        self._wakeup.set()
+
+    def send_unbounded(self, message: str) -> None:
+        """Queue part of the catch-up that a joining client asked for with `since`."""
+        if self._close is None:
+            self._outbox.append(message)
+            self._wakeup.set()
+
+    def close(self, code: int, reason: str) -> None:
+        if self._close is None:
+            self._close = Close(code, reason)
+            self._outbox.clear()
+            self._wakeup.set()
+
+    @property
+    def closing(self) -> bool:
+        return self._close is not None
+
+    async def next_outgoing(self) -> str | Close:
+        while True:
+            if self._close is not None:
+                return self._close
+            if self._outbox:
+                return self._outbox.popleft()
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+    def presence(self) -> messages.Presence:
+        return messages.Presence(
+            client_id=self.client_id, name=self.name, color=self.color, selection=self.selection
+        )
+
+    def presence_note(self, joining: bool = False) -> messages.PresenceNote:
+        return messages.PresenceNote(
+            client_id=self.client_id,
+            name=self.name,
+            color=self.color,
+            selection=self.selection,
+            socket=self.socket_id,
+            joined_at=self.joined_at_ms if joining else None,
+        )
+
+    def newer_than(self, note: messages.PresenceNote) -> bool:
+        assert note.joined_at is not None
+        return (self.joined_at_ms, self.socket_id) > (note.joined_at, note.socket)
+
+    # Incoming.
+
+    async def receive(self, frame: str | bytes) -> None:
+        """Handle one frame from the client; errors are answered, never raised."""
+        if not self._messages.take():
+            self.close(errors.WS_POLICY_VIOLATION, "rate limit exceeded")
+            return
+        try:
+            await self._dispatch(frame)
+        except ProtocolError as exc:
+            self.report(exc)
+
+    def report(self, exc: ProtocolError) -> None:
+        log.info("client %s: %s", self.client_id, exc)
+        self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
+        if self._errors.add():
+            self.close(errors.WS_POLICY_VIOLATION, "too many protocol errors")
+
+    async def _dispatch(self, frame: str | bytes) -> None:
+        if isinstance(frame, bytes):
+            raise ProtocolError("invalid_message", "messages are JSON in text frames")
+        try:
+            message = messages.decode_client_message(frame)
+        except msgspec.ValidationError as exc:
+            raise ProtocolError("invalid_message", str(exc)) from None
+        except msgspec.DecodeError as exc:
+            raise ProtocolError("malformed_json", f"not valid JSON: {exc}") from None
+        room = self.room
+        assert room is not None
+        match message:
+            case messages.Push():
+                await room.push(self, message)
+            case messages.PresenceRequest():
+                if self._presence.take():
+                    await room.update_presence(self, message)
+            case messages.LanguageRequest():
+                await room.change_language(self, message.language)

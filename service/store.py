@@ -1,0 +1,196 @@
+"""Every query Pairpad runs, against a pool of connections (`application_name` pairpad).
+
+Statements take client input only as parameters; a channel name is built
+only from a room id that `ids.is_room_id` accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+
+from service.document import Document
+from service.errors import RoomNotFound
+
+APPLICATION_NAME = "pairpad"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpdate:
+    version: int
+    client_id: str
+    changes: str  # the change set's JSON text, as the client sent it
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    language: str
+    snapshot: str
+    snapshot_version: int
+    updates: list[StoredUpdate]  # every update after the snapshot, in order
+
+    @property
+    def version(self) -> int:
+        return self.updates[-1].version if self.updates else self.snapshot_version
+
+    @property
+    def text(self) -> str:
+        doc = Document(self.snapshot)
+        for update in self.updates:
+            doc.apply(doc.check(msgspec.json.decode(update.changes), max_utf8_size=2**62))
+        return doc.text
+
+
+class VersionTaken(Exception):
+    """Another writer stored this version first: the push is stale."""
+
+
+async def create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings={"application_name": APPLICATION_NAME},
+    )
+    assert pool is not None
+    return pool
+
+
+class Store:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def create_room(self, room_id: str, language: str, text: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO rooms (id, language, snapshot) VALUES ($1, $2, $3)",
+            room_id,
+            language,
+            text,
+        )
+
+    async def load_room(self, room_id: str) -> RoomState:
+        """The snapshot and every update after it, read as one consistent view."""
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            row = await conn.fetchrow(
+                "SELECT language, snapshot, snapshot_version FROM rooms WHERE id = $1", room_id
+            )
+            if row is None:
+                raise RoomNotFound(room_id)
+            updates = await _fetch_updates(conn, room_id, row["snapshot_version"])
+        return RoomState(row["language"], row["snapshot"], row["snapshot_version"], updates)
+
+    async def load_room_or_none(self, room_id: str) -> RoomState | None:
+        try:
+            return await self.load_room(room_id)
+        except RoomNotFound:
+            return None
+
+    async def updates_after(self, room_id: str, version: int) -> list[StoredUpdate]:
+        async with self.pool.acquire() as conn:
+            return await _fetch_updates(conn, room_id, version)
+
+    async def updates_between(self, room_id: str, after: int, upto: int) -> list[StoredUpdate]:
+        rows = await self.pool.fetch(
+            """SELECT version, client_id, changes::text AS changes FROM updates
+               WHERE room_id = $1 AND version > $2 AND version <= $3 ORDER BY version""",
+            room_id,
+            after,
+            upto,
+        )
+        return [StoredUpdate(r["version"], r["client_id"], r["changes"]) for r in rows]
+
+    async def insert_updates(
+        self, room_id: str, first_version: int, updates: Sequence[tuple[str, str]]
+    ) -> None:
+        """Store `updates` (client id, changes JSON) as versions first_version, … in one
+        transaction; raise VersionTaken when any of those versions exists already."""
+        try:
+            if len(updates) == 1:
+                client_id, changes = updates[0]
+                await self.pool.execute(
+                    """INSERT INTO updates (room_id, version, client_id, changes)
+                       VALUES ($1, $2, $3, $4)""",
+                    room_id,
+                    first_version,
+                    client_id,
+                    changes,
+                )
+            else:
+                await self.pool.execute(
+                    """INSERT INTO updates (room_id, version, client_id, changes)
+                       SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
+                       FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
+                            AS u(client_id, changes, ordinality)
+                       ORDER BY u.ordinality""",
+                    room_id,
+                    first_version,
+                    [client_id for client_id, _ in updates],
+                    [changes for _, changes in updates],
+                )
+        except asyncpg.UniqueViolationError:
+            raise VersionTaken from None
+
+    async def head_version(self, room_id: str) -> int:
+        version = await self.pool.fetchval(
+            """SELECT greatest(
+                   (SELECT snapshot_version FROM rooms WHERE id = $1),
+                   (SELECT max(version) FROM updates WHERE room_id = $1))""",
+            room_id,
+        )
+        return int(version or 0)
+
+    async def room_exists(self, room_id: str) -> bool:
+        found = await self.pool.fetchval("SELECT true FROM rooms WHERE id = $1", room_id)
+        return bool(found)
+
+    async def set_language(self, room_id: str, language: str, payload: str) -> None:
+        """Store the language and announce it, in one statement and so one transaction."""
+        await self.pool.execute(
+            """WITH changed AS (UPDATE rooms SET language = $2 WHERE id = $1 RETURNING id)
+               SELECT pg_notify('room:' || id, $3) FROM changed""",
+            room_id,
+            language,
+            payload,
+        )
+
+    async def notify(self, channel: str, payloads: Sequence[str]) -> None:
+        await self.pool.execute(
+            "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel, list(payloads)
+        )
+
+    async def fold(self, room_id: str, text: str, version: int, history_keep: int) -> None:
+        """Make `text` the room's snapshot at `version` (unless a newer one is stored),
+        then drop updates more than `history_keep` versions behind it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """UPDATE rooms SET snapshot = $2, snapshot_version = $3, folded_at = now()
+                   WHERE id = $1 AND snapshot_version < $3""",
+                room_id,
+                text,
+                version,
+            )
+            await conn.execute(
+                """DELETE FROM updates WHERE room_id = $1 AND version <= $2::bigint - $3::bigint
+                   AND version <= (SELECT snapshot_version FROM rooms WHERE id = $1)""",
+                room_id,
+                version,
+                history_keep,
+            )
+
+    async def ping(self) -> None:
+        await self.pool.fetchval("SELECT 1", timeout=2)
+
+
+async def _fetch_updates(
+    conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, room_id: str, after: int
+) -> list[StoredUpdate]:
+    rows = await conn.fetch(
+        """SELECT version, client_id, changes::text AS changes FROM updates
+           WHERE room_id = $1 AND version > $2 ORDER BY version""",
+        room_id,
+        after,
+    )
+    return [StoredUpdate(r["version"], r["client_id"], r["changes"]) for r in rows]

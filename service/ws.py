@@ -1,0 +1,120 @@
+"""The WebSocket endpoint: adapts a Starlette socket to a room session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from service import errors, ids
+from service.config import Settings
+from service.errors import RoomNotFound
+from service.rooms import DATABASE_FAILURES, RoomHub
+from service.session import Close, Session
+
+log = logging.getLogger(__name__)
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """Same origin as the Host header, a configured origin, localhost, or none at all."""
+    if origin is None:
+        return True  # not a browser
+    if origin in settings.allowed_origins:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https"):
+        return False
+    if host is not None and parts.netloc == host:
+        return True
+    return settings.allow_localhost_origins and parts.hostname in _LOCAL_HOSTS
+
+
+def _query_error(websocket: WebSocket) -> str | None:
+    params = websocket.query_params
+    name = params.get("name")
+    if name is not None and len(name) > 40:
+        return "name is longer than 40 characters"
+    client_id = params.get("clientId")
+    if client_id is not None and not ids.is_client_id(client_id):
+        return "clientId must match [A-Za-z0-9_-]{1,64}"
+    since = params.get("since")
+    if since is not None and not (since.isascii() and since.isdigit() and len(since) < 16):
+        return "since must be a version: a whole number"
+    return None
+
+
+async def room_socket(websocket: WebSocket) -> None:
+    hub: RoomHub = websocket.app.state.hub
+    settings: Settings = websocket.app.state.settings
+    room_id = websocket.path_params["room_id"]
+    await websocket.accept()
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+        log.info("refused origin %s for room %s", websocket.headers.get("origin"), room_id)
+        await websocket.close(errors.WS_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    if not ids.is_room_id(room_id):
+        await websocket.close(errors.WS_BAD_REQUEST, "malformed room id")
+        return
+    problem = _query_error(websocket)
+    if problem is not None:
+        await websocket.close(errors.WS_BAD_REQUEST, problem)
+        return
+    params = websocket.query_params
+    since = params.get("since")
+    session = Session(params.get("clientId") or ids.new_client_id(), params.get("name"), settings)
+    try:
+        room = await hub.join(room_id, session, int(since) if since is not None else None)
+    except RoomNotFound:
+        await websocket.close(errors.WS_ROOM_NOT_FOUND, "room not found")
+        return
+    except DATABASE_FAILURES as exc:
+        log.warning("room %s: join failed: %s", room_id, exc)
+        await websocket.close(errors.WS_TRY_AGAIN_LATER, "database unavailable")
+        return
+    log.info("open room=%s client=%s", room_id, session.client_id)
+    close: Close | None = None
+    try:
+        close = await _serve(websocket, session)
+    finally:
+        await hub.leave(room, session)
+        code = close.code if close else "client"
+        log.info("close room=%s client=%s code=%s", room_id, session.client_id, code)
+
+
+async def _serve(websocket: WebSocket, session: Session) -> Close | None:
+    """Run the receiver and the sender; when either ends, the other is cancelled."""
+
+    async def receive() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while not session.closing:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                frame = message.get("text")
+                await session.receive(frame if frame is not None else message.get("bytes", b""))
+
+    async def send() -> Close:
+        while True:
+            item = await session.next_outgoing()
+            if isinstance(item, Close):
+                with contextlib.suppress(Exception):
+                    await websocket.close(item.code, item.reason)
+                return item
+            await websocket.send_text(item)
+
+    receiver = asyncio.create_task(receive())
+    sender = asyncio.create_task(send())
+    done, pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if sender in done and not sender.cancelled() and sender.exception() is None:
+        return sender.result()
+    return None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.harness import PostgresServer, ServerProcess, servers
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[PostgresServer]:
+    """DATABASE_URL's server when given (never restarted), else an embedded one."""
+    url = os.environ.get("DATABASE_URL")
+    server = PostgresServer(url, None) if url else PostgresServer.start_embedded()
+    await server.prepare_template()
+    try:
+        yield server
+    finally:
+        await server.drop_all()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def shared_database(postgres: PostgresServer) -> str:
+    return await postgres.new_database()
+
+
+@pytest.fixture(scope="session")
+def two_servers(shared_database: str) -> Iterator[list[ServerProcess]]:
+    """Two server processes on one database, shared by the tests that only make rooms."""
+    with servers(shared_database, 2) as procs:
+        yield procs
+
+
+@pytest.fixture(scope="session")
+def server(two_servers: list[ServerProcess]) -> ServerProcess:
+    return two_servers[0]
+
+
+@pytest.fixture
+async def database_url(postgres: PostgresServer) -> str:
+    """A migrated database of the test's own."""
+    return await postgres.new_database()

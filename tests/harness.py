@@ -1,0 +1,248 @@
+"""Real servers and real Postgres for the tests: nothing here is a stand-in.
+
+`PostgresServer` is either the server named by DATABASE_URL (the tests create
+their own databases on it and never restart it) or an embedded cluster that the
+tests start, own, and may restart. `ServerProcess` runs `python -m service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from service.embedded import EmbeddedPostgres, free_port
+from service.migrate import migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+class PostgresServer:
+    """A Postgres server and the template database the tests clone."""
+
+    def __init__(self, url: str, embedded: EmbeddedPostgres | None) -> None:
+        self.url = url
+        self.embedded = embedded
+        self.template = f"pairpad_template_{secrets.token_hex(4)}"
+        self._databases: list[str] = []
+
+    @classmethod
+    def start_embedded(cls) -> PostgresServer:
+        data_dir = Path(tempfile.mkdtemp(prefix="pairpad-pg-")) / "data"
+        embedded = EmbeddedPostgres(data_dir)
+        return cls(embedded.start(), embedded)
+
+    async def prepare_template(self) -> None:
+        admin = await asyncpg.connect(self.url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{self.template}"')
+        finally:
+            await admin.close()
+        conn = await asyncpg.connect(with_database(self.url, self.template))
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+
+    async def new_database(self, migrated: bool = True) -> str:
+        """A database of its own for one test; returns its URL."""
+        name = f"pairpad_test_{secrets.token_hex(6)}"
+        admin = await asyncpg.connect(self.url)
+        try:
+            template = f' TEMPLATE "{self.template}"' if migrated else ""
+            await admin.execute(f'CREATE DATABASE "{name}"{template}')
+        finally:
+            await admin.close()
+        self._databases.append(name)
+        return with_database(self.url, name)
+
+    async def drop_all(self) -> None:
+        admin = await asyncpg.connect(self.url)
+        try:
+            for name in [*self._databases, self.template]:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop(mode="immediate")
+
+
+class ServerProcess:
+    """`python -m service` on a port of its own, talking to `database_url`."""
+
+    def __init__(self, database_url: str, workers: int = 1, **env: str) -> None:
+        self.database_url = database_url
+        self.workers = workers
+        self.port = free_port()
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(tempfile.mkstemp(prefix="pairpad-server-", suffix=".log")[1])
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerProcess:
+        env = {**os.environ, "DATABASE_URL": self.database_url, **self.env}
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service", "--port", str(self.port),
+             "--workers", str(self.workers)],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.http}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"server not ready in {timeout}s:\n{self.log()}")
+
+    async def ready(self, timeout: float = 30.0) -> ServerProcess:
+        await asyncio.to_thread(self.wait_ready, timeout)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(timeout=15)
+
+    def terminate(self) -> int:
+        """SIGTERM, as a supervisor stops a process; returns its exit code."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=20)
+
+
+@contextmanager
+def servers(database_url: str, count: int = 2, **env: str) -> Iterator[list[ServerProcess]]:
+    procs = [ServerProcess(database_url, **env).start() for _ in range(count)]
+    try:
+        for proc in procs:
+            proc.wait_ready()
+        yield procs
+    finally:
+        for proc in procs:
+            proc.kill()
+
+
+# Clients.
+
+
+async def create_room(server: ServerProcess, text: str = "", language: str = "python") -> str:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{server.http}/rooms", json={"text": text, "language": language})
+        response.raise_for_status()
+        return str(response.json()["roomId"])
+
+
+async def room_state(server: ServerProcess, room_id: str) -> dict[str, Any]:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{server.http}/rooms/{room_id}")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+class Client:
+    """A protocol client that keeps every message it receives, by type."""
+
+    def __init__(self, socket: ClientConnection, hello: dict[str, Any]) -> None:
+        self.socket = socket
+        self.hello = hello
+        self.client_id: str = hello["clientId"]
+
+    @classmethod
+    async def connect(cls, server: ServerProcess, room_id: str, **params: Any) -> Client:
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        socket = await websockets.connect(
+            f"{server.ws}/ws/{room_id}" + (f"?{query}" if query else ""), max_size=None
+        )
+        hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert hello["type"] == "hello", hello
+        return cls(socket, hello)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.socket.send(json.dumps(message))
+
+    async def push(self, version: int, *changes: Any) -> None:
+        updates = [{"clientId": self.client_id, "changes": c} for c in changes]
+        await self.send({"type": "push", "version": version, "updates": updates})
+
+    async def recv(self, timeout: float = 10) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        return message
+
+    async def recv_type(self, *types: str, timeout: float = 10) -> dict[str, Any]:
+        """The next message of one of `types`, skipping others (presence, say)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            message = await self.recv(max(left, 0.001))
+            if message["type"] in types:
+                return message
+
+    async def close_code(self, timeout: float = 10) -> int | None:
+        """Wait for the server to close the socket; returns the close code."""
+        try:
+            while True:
+                await asyncio.wait_for(self.socket.recv(), timeout)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+def insert(doc_length: int, at: int, text: str) -> list[Any]:
+    """The JSON change set inserting `text` (one line or several) at `at`."""
+    sections: list[Any] = []
+    if at:
+        sections.append(at)
+    sections.append([0, *text.split("\n")])
+    if doc_length - at:
+        sections.append(doc_length - at)
+    return sections
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
