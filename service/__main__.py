@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import sys
 
 import uvicorn
 
@@ -34,6 +36,9 @@ def main() -> None:
         os.environ["DATABASE_URL"] = embedded.start()
         logging.getLogger("service").info("embedded postgres at %s", os.environ["DATABASE_URL"])
         get_settings.cache_clear()
+    # uvicorn shuts down gracefully on SIGTERM (closing sockets with 1012), then
+    # raises the signal again; exit normally then, so the embedded Postgres stops.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(
             "service.app:create_app",

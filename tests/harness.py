@@ -154,8 +154,10 @@ class ServerProcess:
 
 
 @contextmanager
-def servers(database_url: str, count: int = 2, **env: str) -> Iterator[list[ServerProcess]]:
-    procs = [ServerProcess(database_url, **env).start() for _ in range(count)]
+def servers(
+    database_url: str, count: int = 2, workers: int = 1, **env: str
+) -> Iterator[list[ServerProcess]]:
+    procs = [ServerProcess(database_url, workers, **env).start() for _ in range(count)]
     try:
         for proc in procs:
             proc.wait_ready()
