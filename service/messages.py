@@ -126,11 +126,13 @@ _encoder = msgspec.json.Encoder()
 
 
 def decode_client_message(data: str | bytes) -> ClientMessage:
-    return _client_decoder.decode(data)
+    message: ClientMessage = _client_decoder.decode(data)
+    return message
 
 
 def decode_note(payload: str) -> Note:
-    return _note_decoder.decode(payload)
+    note: Note = _note_decoder.decode(payload)
+    return note
 
 
 def encode(message: Any) -> str:

@@ -42,7 +42,10 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-async def migrate(connection: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def migrate(
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+    directory: Path = MIGRATIONS_DIR,
+) -> list[str]:
     """Apply pending migrations; returns the names of those this call applied."""
     applied_now: list[str] = []
     await connection.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
@@ -54,7 +57,9 @@ async def migrate(connection: asyncpg.Connection, directory: Path = MIGRATIONS_D
                    applied_at timestamptz NOT NULL DEFAULT now()
                )"""
         )
-        done = {row["number"] for row in await connection.fetch("SELECT number FROM schema_migrations")}
+        done = {
+            row["number"] for row in await connection.fetch("SELECT number FROM schema_migrations")
+        }
         for migration in load_migrations(directory):
             if migration.number in done:
                 continue

@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -22,7 +23,7 @@ import msgspec
 from service import errors, ids, messages
 from service.config import Settings
 from service.document import Document
-from service.errors import ProtocolError, RoomNotFound
+from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
 from service.session import Session
@@ -79,8 +80,9 @@ class LiveRoom:
     def _apply_stored(self, update: StoredUpdate) -> str:
         """Apply the next stored update; returns its `update` message."""
         if update.version != self.version + 1:
-            raise RuntimeError(f"room {self.id}: expected version {self.version + 1}, "
-                               f"read {update.version}")
+            raise RuntimeError(
+                f"room {self.id}: expected version {self.version + 1}, read {update.version}"
+            )
         changes = msgspec.json.decode(update.changes)
         self.doc.apply(self.doc.check(changes, max_utf8_size=2**62))
         self.version = update.version
@@ -187,8 +189,11 @@ class LiveRoom:
         peer_list = [
             messages.Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
             for p in peers
-        ] + [r.as_peer() for r in self.remote_peers.values() if r.presence.client_id
-             != session.client_id]
+        ] + [
+            r.as_peer()
+            for r in self.remote_peers.values()
+            if r.presence.client_id != session.client_id
+        ]
         backlog = await self._backlog(since)
         hello = messages.Hello(
             room_id=self.id,
@@ -215,7 +220,9 @@ class LiveRoom:
         return [
             messages.encode(
                 messages.Update(
-                    version=u.version, client_id=u.client_id, changes=msgspec.Raw(u.changes.encode())
+                    version=u.version,
+                    client_id=u.client_id,
+                    changes=msgspec.Raw(u.changes.encode()),
                 )
             )
             for u in stored
@@ -259,9 +266,15 @@ class LiveRoom:
                 session.send(messages.encode(messages.Conflict(version=max(head, self.version))))
                 return
             except DATABASE_FAILURES as exc:
-                log.warning("room %s: push by %s failed in the database: %s",
-                            self.id, session.client_id, exc)
-                session.close(errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored")
+                log.warning(
+                    "room %s: push by %s failed in the database: %s",
+                    self.id,
+                    session.client_id,
+                    exc,
+                )
+                session.close(
+                    errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored"
+                )
                 return
             self._commit_push(push, candidate)
 
@@ -308,9 +321,9 @@ class LiveRoom:
 
     async def change_language(self, session: Session, language: str) -> None:
         if language not in ids.ROOM_LANGUAGES:
+            known = ", ".join(sorted(ids.ROOM_LANGUAGES))
             raise ProtocolError(
-                "invalid_language",
-                f"unknown language {language[:40]!r}; known: {', '.join(sorted(ids.ROOM_LANGUAGES))}",
+                "invalid_language", f"unknown language {language[:40]!r}; known: {known}"
             )
         payload = messages.encode(messages.Language(language=language, client_id=session.client_id))
         try:
@@ -413,9 +426,11 @@ class RoomHub:
         with contextlib.suppress(*DATABASE_FAILURES):
             await self.store.notify(
                 room.channel,
-                [messages.encode(
-                    messages.LeaveNote(client_id=session.client_id, socket=session.socket_id)
-                )],
+                [
+                    messages.encode(
+                        messages.LeaveNote(client_id=session.client_id, socket=session.socket_id)
+                    )
+                ],
             )
 
     async def _drop(self, room: LiveRoom) -> None:
@@ -468,7 +483,7 @@ class RoomHub:
                 room.expire_peers(expiry)
                 await self.announce(room, list(room.sessions.values()))
 
-    def _spawn(self, coro: object) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -42,3 +42,13 @@ def server(two_servers: list[ServerProcess]) -> ServerProcess:
 async def database_url(postgres: PostgresServer) -> str:
     """A migrated database of the test's own."""
     return await postgres.new_database()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every test here is required: a skipped one fails the run, loudly."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and exitstatus == 0:
+        names = ", ".join(report.nodeid for report in skipped[:10])
+        print(f"\nFAILED: {len(skipped)} required test(s) skipped: {names}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -113,9 +113,19 @@ class ServerProcess:
         env = {**os.environ, "DATABASE_URL": self.database_url, **self.env}
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service", "--port", str(self.port),
-             "--workers", str(self.workers)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "service",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return self
@@ -172,7 +182,9 @@ def servers(
 
 async def create_room(server: ServerProcess, text: str = "", language: str = "python") -> str:
     async with httpx.AsyncClient() as http:
-        response = await http.post(f"{server.http}/rooms", json={"text": text, "language": language})
+        response = await http.post(
+            f"{server.http}/rooms", json={"text": text, "language": language}
+        )
         response.raise_for_status()
         return str(response.json()["roomId"])
 

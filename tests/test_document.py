@@ -73,8 +73,7 @@ def test_random_edits_match_python_string_arithmetic() -> None:
         if length - end:
             sections.append(length - end)
         doc.apply(doc.check(sections, 1 << 20))
-        text = (units[: 2 * start].decode("utf-16-le") + new
-                + units[2 * end :].decode("utf-16-le"))
+        text = units[: 2 * start].decode("utf-16-le") + new + units[2 * end :].decode("utf-16-le")
         assert doc.text == text
         assert doc.utf8_size == len(text.encode())
     assert utf16_len(text) == doc.length

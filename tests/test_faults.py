@@ -17,8 +17,9 @@ from tests.harness import Client, PostgresServer, ServerProcess, create_room, ro
 from tests.typer import Typer, run_typers
 
 
-async def assert_converged(database_url: str, server: ServerProcess, room: str,
-                           typers: list[Typer]) -> None:
+async def assert_converged(
+    database_url: str, server: ServerProcess, room: str, typers: list[Typer]
+) -> None:
     state = await room_state(server, room)
     for typer in typers:
         assert typer.text == state["text"], typer.client_id
@@ -49,8 +50,7 @@ async def test_killed_listener_connections_lose_nothing(database_url: str) -> No
     re-LISTEN and catch up from the table."""
     with servers(database_url, 2) as procs:
         room = await create_room(procs[0], "")
-        typers = [Typer([procs[i % 2]], room, f"t{i}", 40, seed=i, pause=0.02)
-                  for i in range(4)]
+        typers = [Typer([procs[i % 2]], room, f"t{i}", 40, seed=i, pause=0.02) for i in range(4)]
         database = database_url.rsplit("/", 1)[1]
         killed = 0
 
@@ -59,11 +59,13 @@ async def test_killed_listener_connections_lose_nothing(database_url: str) -> No
             conn = await asyncpg.connect(database_url)
             try:
                 while not all(t.done for t in typers):
-                    killed += len(await conn.fetch(
-                        """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    killed += len(
+                        await conn.fetch(
+                            """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                            WHERE application_name = 'pairpad-listener' AND datname = $1""",
-                        database,
-                    ))
+                            database,
+                        )
+                    )
                     await asyncio.sleep(0.25)
             finally:
                 await conn.close()

@@ -24,7 +24,7 @@ async def test_create_room_with_defaults(http: httpx.AsyncClient) -> None:
 
 
 async def test_create_room_with_text_and_language(http: httpx.AsyncClient) -> None:
-    created = (await http.post("/rooms", json={"text": "let a\r\nb\rc", "language": "typescript"}))
+    created = await http.post("/rooms", json={"text": "let a\r\nb\rc", "language": "typescript"})
     room = (await http.get(f"/rooms/{created.json()['roomId']}")).json()
     assert room["text"] == "let a\nb\nc"  # \r\n and \r become \n
     assert (room["language"], room["version"]) == ("typescript", 0)

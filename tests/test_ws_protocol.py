@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 import websockets
 
-from tests.harness import Client, ServerProcess, create_room, insert, room_state, servers
+from tests.harness import Client, ServerProcess, create_room, room_state, servers
 
 
 async def test_hello_carries_text_version_language_and_peers(server: ServerProcess) -> None:
@@ -112,9 +112,9 @@ async def test_change_splitting_a_surrogate_pair_is_invalid(server: ServerProces
 async def test_lone_surrogate_insert_is_invalid(server: ServerProcess) -> None:
     room = await create_room(server, "ab")
     ada = await Client.connect(server, room)
+    lone = '[2, [0, "\\ud83d"]]'
     await ada.socket.send(
-        '{"type":"push","version":0,"updates":[{"clientId":"%s","changes":[2,[0,"\\ud83d"]]}]}'
-        % ada.client_id
+        f'{{"type":"push","version":0,"updates":[{{"clientId":"{ada.client_id}","changes":{lone}}}]}}'
     )
     error = await ada.recv_type("error")
     assert error["code"] in ("invalid_changes", "malformed_json")
@@ -132,8 +132,13 @@ async def test_invalid_multi_update_push_stores_none_of_it(server: ServerProcess
 async def test_update_with_another_client_id_is_invalid_message(server: ServerProcess) -> None:
     room = await create_room(server, "ab")
     ada = await Client.connect(server, room)
-    await ada.send({"type": "push", "version": 0,
-                    "updates": [{"clientId": "someone-else", "changes": [2, [0, "c"]]}]})
+    await ada.send(
+        {
+            "type": "push",
+            "version": 0,
+            "updates": [{"clientId": "someone-else", "changes": [2, [0, "c"]]}],
+        }
+    )
     assert (await ada.recv_type("error"))["code"] == "invalid_message"
     assert (await room_state(server, room))["version"] == 0
 
@@ -145,7 +150,7 @@ async def test_update_with_another_client_id_is_invalid_message(server: ServerPr
         ('{"type": "dance"}', "invalid_message"),
         ('{"type": "push", "version": "3", "updates": []}', "invalid_message"),
         ('{"type": "push", "version": 0, "updates": []}', "invalid_message"),
-        ('[1, 2]', "invalid_message"),
+        ("[1, 2]", "invalid_message"),
         ('{"type": "presence", "selection": {"anchor": -1, "head": 0}}', "invalid_message"),
         ('{"type": "language", "language": "klingon"}', "invalid_language"),
     ],
@@ -354,8 +359,12 @@ async def test_large_update_crosses_processes_without_its_payload(
             note = json.loads(await asyncio.wait_for(notes.get(), 5))
             if note["type"] == "update":
                 break
-        assert note == {"type": "update", "version": 1, "clientId": ada.client_id,
-                        "truncated": True}
+        assert note == {
+            "type": "update",
+            "version": 1,
+            "clientId": ada.client_id,
+            "truncated": True,
+        }
     finally:
         await listener.close()
 
@@ -377,8 +386,12 @@ async def test_notifications_are_readable_protocol_messages(
         await listener.close()
     by_type = {note["type"]: note for note in seen}
     assert by_type["presence"]["name"] == "Ada"
-    assert by_type["update"] == {"type": "update", "version": 1, "clientId": ada.client_id,
-                                 "changes": [2, [0, "c"]]}
+    assert by_type["update"] == {
+        "type": "update",
+        "version": 1,
+        "clientId": ada.client_id,
+        "changes": [2, [0, "c"]],
+    }
     assert by_type["language"]["language"] == "javascript"
 
 
@@ -388,8 +401,7 @@ async def test_slow_reader_is_closed_1013_without_stalling_the_room(
     """A socket that stops reading overflows its bounded queue and is closed."""
     with servers(database_url, 1, PAIRPAD_SEND_QUEUE_LIMIT="8") as (proc,):
         room = await create_room(proc, "")
-        slow_socket = await websockets.connect(f"{proc.ws}/ws/{room}", max_size=None,
-                                               max_queue=1)
+        slow_socket = await websockets.connect(f"{proc.ws}/ws/{room}", max_size=None, max_queue=1)
         await slow_socket.recv()
         writer = await Client.connect(proc, room)
         chunk = "y" * 60000

@@ -139,7 +139,9 @@ class Typer:
                 self._in_flight = False
                 socket, hello = await self._connect(self.version)
                 if hello["text"] is not None:
-                    raise AssertionError(f"{self.client_id}: history lost at {self.version}")
+                    raise AssertionError(
+                        f"{self.client_id}: history lost at {self.version}"
+                    ) from None
         await socket.close()
 
     async def _step(self, socket: Any) -> None:
@@ -150,9 +152,15 @@ class Typer:
             self.edits_made += 1
         if self._pending is not None and not self._in_flight and self.version >= self._wait_for:
             changes = self._pending.changes(utf16_len(self.text))
-            await socket.send(json.dumps({"type": "push", "version": self.version,
-                                          "updates": [{"clientId": self.client_id,
-                                                       "changes": changes}]}))
+            await socket.send(
+                json.dumps(
+                    {
+                        "type": "push",
+                        "version": self.version,
+                        "updates": [{"clientId": self.client_id, "changes": changes}],
+                    }
+                )
+            )
             self._in_flight = True
         try:
             raw = await asyncio.wait_for(socket.recv(), 0.05)

@@ -1,0 +1,80 @@
+"""`make demo`: two Pairpad processes on two ports sharing one database and one room.
+
+Open both printed links side by side: each browser talks to a different
+process, and every keystroke still reaches the other through Postgres.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from service.app import PROJECT_ROOT
+from service.config import get_settings
+from service.embedded import EmbeddedPostgres
+
+PORTS = (8000, 8001)
+
+
+def main() -> None:
+    settings = get_settings()
+    embedded = None
+    env = dict(os.environ)
+    if not settings.database_url:
+        embedded = EmbeddedPostgres(
+            PROJECT_ROOT / settings.embedded_data_dir, settings.embedded_port
+        )
+        env["DATABASE_URL"] = embedded.start()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "service", "--port", str(port), "--workers", "1"],
+            cwd=PROJECT_ROOT,
+            env=env,
+        )
+        for port in PORTS
+    ]
+    try:
+        for port in PORTS:
+            _wait_ready(port)
+        room = httpx.post(
+            f"http://127.0.0.1:{PORTS[0]}/rooms",
+            json={"language": "python", "text": "def greet(name):\n    return f'hi {name}'\n"},
+        ).json()["roomId"]
+        print("\nPairpad demo: one room, two processes. Open both:\n")
+        for port in PORTS:
+            print(f"  http://127.0.0.1:{port}/room/{room}")
+        print(
+            f"\nWatch the bus:  psql {env['DATABASE_URL']} -c 'LISTEN \"room:{room}\";' "
+            "then type \\watch or any query to see notifications.\nCtrl-C stops.\n"
+        )
+        for proc in procs:
+            proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=15)
+        if embedded is not None:
+            embedded.stop()
+
+
+def _wait_ready(port: int) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"process on port {port} did not become ready")
+
+
+if __name__ == "__main__":
+    main()
