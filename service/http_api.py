@@ -11,8 +11,9 @@ from starlette.responses import JSONResponse, Response
 
 from service import ids
 from service.config import Settings
+from service.dbfailures import DATABASE_FAILURES
 from service.document import normalize_newlines
-from service.rooms import DATABASE_FAILURES, RoomHub
+from service.rooms import RoomHub
 from service.store import Store
 
 

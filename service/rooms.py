@@ -17,11 +17,11 @@ import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from service import errors, ids, messages
 from service.config import Settings
+from service.dbfailures import DATABASE_FAILURES
 from service.document import Document
 from service.errors import ProtocolError
 from service.listener import Listener
@@ -31,8 +31,6 @@ from service.store import Store, StoredUpdate, VersionTaken
 
 log = logging.getLogger(__name__)
 
-# Errors after which we cannot know whether a statement took effect.
-DATABASE_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 _CATCH_UP = "catch-up"
 

@@ -20,6 +20,7 @@ import msgspec
 
 from service import errors, messages
 from service.config import Settings
+from service.dbfailures import DATABASE_FAILURES
 from service.errors import ProtocolError
 from service.limits import TokenBucket, WindowCounter
 from service.presence import clean_name, color_for
@@ -122,6 +123,10 @@ class Session:
             await self._dispatch(frame)
         except ProtocolError as exc:
             self.report(exc)
+        except DATABASE_FAILURES as exc:
+            # Whatever this message was, the client must resynchronise with `since`.
+            log.warning("client %s: database failed: %s", self.client_id, exc)
+            self.close(errors.WS_INTERNAL_ERROR, "database unavailable")
 
     def report(self, exc: ProtocolError) -> None:
         log.info("client %s: %s", self.client_id, exc)

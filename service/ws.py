@@ -11,8 +11,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from service import errors, ids
 from service.config import Settings
+from service.dbfailures import DATABASE_FAILURES
 from service.errors import RoomNotFound
-from service.rooms import DATABASE_FAILURES, RoomHub
+from service.rooms import RoomHub
 from service.session import Close, Session
 
 log = logging.getLogger(__name__)
