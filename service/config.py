@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     # Updates kept behind the snapshot so that clients can catch up with `since`.
     history_keep: int = 1000
 
+    # A peer whose process dies unannounced is dropped within expiry + 1 s.
     presence_heartbeat_seconds: float = 10.0
-    presence_expiry_seconds: float = 30.0
+    presence_expiry_seconds: float = 25.0
 
     pool_min_size: int = 2
     pool_max_size: int = 10

@@ -22,7 +22,7 @@ import msgspec
 from service import errors, ids, messages
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
-from service.document import Document
+from service.document import CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
@@ -276,23 +276,22 @@ class LiveRoom:
                 return
             self._commit_push(push, candidate)
 
-    def _check_push(self, push: messages.Push) -> Document | None:
-        """Validate every change set in order; returns the resulting document for a
-        multi-update push, or None for a single one (applied in place later)."""
+    def _check_push(self, push: messages.Push) -> CheckedChanges | Document:
+        """Validate every change set in order, changing nothing yet: one update is
+        checked against the text in place, several are applied to a copy."""
         limit = self._settings.max_document_bytes
         if len(push.updates) == 1:
-            self.doc.check(_decode_changes(push.updates[0].changes), limit)
-            return None
+            return self.doc.check(_decode_changes(push.updates[0].changes), limit)
         candidate = self.doc.copy()
         for update in push.updates:
             candidate.apply(candidate.check(_decode_changes(update.changes), limit))
         return candidate
 
-    def _commit_push(self, push: messages.Push, candidate: Document | None) -> None:
-        if candidate is None:
-            self.doc.apply(self.doc.check(_decode_changes(push.updates[0].changes), 2**62))
+    def _commit_push(self, push: messages.Push, checked: CheckedChanges | Document) -> None:
+        if isinstance(checked, Document):
+            self.doc = checked
         else:
-            self.doc = candidate
+            self.doc.apply(checked)
         first = self.version + 1
         self.version += len(push.updates)
         for offset, update in enumerate(push.updates):
@@ -472,14 +471,18 @@ class RoomHub:
             log.warning("room %s: fold at version %d failed: %s", room_id, version, exc)
 
     async def _run_heartbeat(self) -> None:
-        """Re-announce local peers, and forget remote ones whose process went quiet."""
-        interval = self.settings.presence_heartbeat_seconds
+        """Re-announce local peers every heartbeat; every second, forget remote peers
+        whose process has gone quiet for longer than the expiry."""
+        next_announce = time.monotonic() + self.settings.presence_heartbeat_seconds
         while True:
-            await asyncio.sleep(interval)
-            expiry = time.monotonic() - self.settings.presence_expiry_seconds
+            await asyncio.sleep(min(1.0, self.settings.presence_heartbeat_seconds))
+            now = time.monotonic()
             for room in list(self.rooms.values()):
-                room.expire_peers(expiry)
-                await self.announce(room, list(room.sessions.values()))
+                room.expire_peers(now - self.settings.presence_expiry_seconds)
+            if now >= next_announce:
+                next_announce = now + self.settings.presence_heartbeat_seconds
+                for room in list(self.rooms.values()):
+                    await self.announce(room, list(room.sessions.values()))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
