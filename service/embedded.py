@@ -122,19 +122,7 @@ class EmbeddedPostgres:
                 "postgres",
             )
         self.port = free_port(self.port or None)
-        self._run(
-            _bin("pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-w",
-            "-t",
-            "60",
-            "-l",
-            str(self.data_dir / "server.log"),
-            "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=on -c max_connections=200",
-            "start",
-        )
+        self._start_server()
         log.info("embedded postgres started on port %d", self.port)
         return self.url
 
@@ -145,16 +133,12 @@ class EmbeddedPostgres:
     def restart(self) -> None:
         """Stop and start again on the same port (for fault tests)."""
         self.stop()
+        self._start_server()
+
+    def _start_server(self) -> None:
+        settings = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
+        log_file = str(self.data_dir / "server.log")
+        data = str(self.data_dir)
         self._run(
-            _bin("pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-w",
-            "-t",
-            "60",
-            "-l",
-            str(self.data_dir / "server.log"),
-            "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200",
-            "start",
+            _bin("pg_ctl"), "-D", data, "-w", "-t", "60", "-l", log_file, "-o", settings, "start"
         )

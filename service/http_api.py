@@ -70,6 +70,18 @@ def _invalid(exc: ValidationError) -> ApiError:
     return ApiError(422, "invalid_fields", f"{where}: {first['msg']}")
 
 
+def _check_size(text: str, field: str, limit: int) -> None:
+    """413 for text over the document limit (UTF-8 bytes); 422 for a lone surrogate."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid_fields", f"{field}: contains a lone surrogate") from None
+    if size > limit:
+        raise ApiError(
+            413, f"{field}_too_large", f"{field} holds {size} bytes of UTF-8, the limit is {limit}"
+        )
+
+
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -92,16 +104,7 @@ async def create_room(request: Request) -> Response:
     text = normalize_newlines(fields.text)
     if "\x00" in text:
         raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
-    try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise ApiError(422, "invalid_fields", "text: contains a lone surrogate") from None
-    if size > settings.max_document_bytes:
-        raise ApiError(
-            413,
-            "text_too_large",
-            f"text holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}",
-        )
+    _check_size(text, "text", settings.max_document_bytes)
     room_id = ids.new_room_id()
     await store.create_room(room_id, fields.language, text)
     return JSONResponse(
@@ -137,16 +140,7 @@ async def autocomplete(request: Request) -> Response:
         fields = CompletionRequest.model_validate(body)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    try:
-        size = len(fields.code.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise ApiError(422, "invalid_fields", "code: contains a lone surrogate") from None
-    if size > settings.max_document_bytes:
-        raise ApiError(
-            413,
-            "code_too_large",
-            f"code holds {size} bytes of UTF-8, the limit is {settings.max_document_bytes}",
-        )
+    _check_size(fields.code, "code", settings.max_document_bytes)
     length = _utf16_length(fields.code)
     if fields.cursor_position > length:
         raise ApiError(

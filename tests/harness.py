@@ -165,9 +165,9 @@ class ServerProcess:
 
 @contextmanager
 def servers(
-    database_url: str, count: int = 2, workers: int = 1, **env: str
+    database_url: str, count: int = 2, workers: int = 1, env: dict[str, str] | None = None
 ) -> Iterator[list[ServerProcess]]:
-    procs = [ServerProcess(database_url, workers, **env).start() for _ in range(count)]
+    procs = [ServerProcess(database_url, workers, **(env or {})).start() for _ in range(count)]
     try:
         for proc in procs:
             proc.wait_ready()
@@ -260,3 +260,15 @@ def insert(doc_length: int, at: int, text: str) -> list[Any]:
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+async def stored_edit_counts(database_url: str, room_id: str) -> dict[str, int]:
+    """How many stored updates each client authored in a room."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT client_id, count(*) AS n FROM updates WHERE room_id = $1 GROUP BY 1", room_id
+        )
+    finally:
+        await conn.close()
+    return {r["client_id"]: r["n"] for r in rows}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from tests.harness import create_room, room_state, servers
+from tests.harness import create_room, room_state, servers, stored_edit_counts
 from tests.typer import Edit, Typer, map_pos, run_typers
 
 
@@ -36,12 +34,6 @@ async def test_random_concurrent_edits_converge(database_url: str) -> None:
         for typer in typers:
             assert typer.text == state["text"]
             assert typer.seen_versions == list(range(1, state["version"] + 1))
-        conn = await asyncpg.connect(database_url)
-        try:
-            rows = await conn.fetch(
-                "SELECT client_id, count(*) AS n FROM updates WHERE room_id = $1 GROUP BY 1", room
-            )
-        finally:
-            await conn.close()
-        assert {r["client_id"]: r["n"] for r in rows} == {t.client_id: 40 for t in typers}
+        counts = await stored_edit_counts(database_url, room)
+        assert counts == {t.client_id: 40 for t in typers}
         assert sum(t.conflicts for t in typers) > 0  # the race was real

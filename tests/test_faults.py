@@ -13,7 +13,15 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.harness import Client, PostgresServer, ServerProcess, create_room, room_state, servers
+from tests.harness import (
+    Client,
+    PostgresServer,
+    ServerProcess,
+    create_room,
+    room_state,
+    servers,
+    stored_edit_counts,
+)
 from tests.typer import Typer, run_typers
 
 
@@ -24,14 +32,8 @@ async def assert_converged(
     for typer in typers:
         assert typer.text == state["text"], typer.client_id
         assert typer.seen_versions == list(range(1, state["version"] + 1)), typer.client_id
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT client_id, count(*) AS n FROM updates WHERE room_id = $1 GROUP BY 1", room
-        )
-    finally:
-        await conn.close()
-    assert {r["client_id"]: r["n"] for r in rows} == {t.client_id: t.edits_to_make for t in typers}
+    counts = await stored_edit_counts(database_url, room)
+    assert counts == {t.client_id: t.edits_to_make for t in typers}
 
 
 def head_of(server: ServerProcess, room: str):  # type: ignore[no-untyped-def]

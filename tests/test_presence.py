@@ -29,7 +29,7 @@ async def test_peer_of_a_killed_process_disappears(database_url: str) -> None:
     """A process that dies without a word stops announcing its peers; the others
     expire them (here with a 3 s expiry instead of 30 s) and send leave."""
     fast = {"PAIRPAD_PRESENCE_HEARTBEAT_SECONDS": "0.5", "PAIRPAD_PRESENCE_EXPIRY_SECONDS": "3"}
-    with servers(database_url, 2, **fast) as (doomed, survivor):
+    with servers(database_url, 2, env=fast) as (doomed, survivor):
         room = await create_room(survivor, "x")
         watcher = await Client.connect(survivor, room)
         ghost = await Client.connect(doomed, room, name="Ghost")

@@ -399,7 +399,7 @@ async def test_slow_reader_is_closed_1013_without_stalling_the_room(
     database_url: str,
 ) -> None:
     """A socket that stops reading overflows its bounded queue and is closed."""
-    with servers(database_url, 1, PAIRPAD_SEND_QUEUE_LIMIT="8") as (proc,):
+    with servers(database_url, 1, env={"PAIRPAD_SEND_QUEUE_LIMIT": "8"}) as (proc,):
         room = await create_room(proc, "")
         slow_socket = await websockets.connect(f"{proc.ws}/ws/{room}", max_size=None, max_queue=1)
         await slow_socket.recv()
