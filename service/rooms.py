@@ -154,8 +154,8 @@ class LiveRoom:
         if local is None:
             known = self.remote_peers.get(note.client_id)
             self.remote_peers[note.client_id] = RemotePeer(note)
-            if known is None:
-                # Someone joined through another process: tell them who is here.
+            if known is None or note.joined_at is not None:
+                # Someone (re)joined through another process: tell them who is here.
                 self.hub.schedule_announce(self)
         self._broadcast(messages.encode(note.for_clients()), exclude=note.client_id)
 

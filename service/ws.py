@@ -49,6 +49,12 @@ def _query_error(websocket: WebSocket) -> str | None:
     return None
 
 
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    # The client may already have gone; there is nobody left to tell then.
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await websocket.close(code, reason)
+
+
 async def room_socket(websocket: WebSocket) -> None:
     hub: RoomHub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
@@ -56,14 +62,14 @@ async def room_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
         log.info("refused origin %s for room %s", websocket.headers.get("origin"), room_id)
-        await websocket.close(errors.WS_FORBIDDEN_ORIGIN, "origin not allowed")
+        await _refuse(websocket, errors.WS_FORBIDDEN_ORIGIN, "origin not allowed")
         return
     if not ids.is_room_id(room_id):
-        await websocket.close(errors.WS_BAD_REQUEST, "malformed room id")
+        await _refuse(websocket, errors.WS_BAD_REQUEST, "malformed room id")
         return
     problem = _query_error(websocket)
     if problem is not None:
-        await websocket.close(errors.WS_BAD_REQUEST, problem)
+        await _refuse(websocket, errors.WS_BAD_REQUEST, problem)
         return
     params = websocket.query_params
     since = params.get("since")
@@ -71,11 +77,11 @@ async def room_socket(websocket: WebSocket) -> None:
     try:
         room = await hub.join(room_id, session, int(since) if since is not None else None)
     except RoomNotFound:
-        await websocket.close(errors.WS_ROOM_NOT_FOUND, "room not found")
+        await _refuse(websocket, errors.WS_ROOM_NOT_FOUND, "room not found")
         return
     except DATABASE_FAILURES as exc:
         log.warning("room %s: join failed: %s", room_id, exc)
-        await websocket.close(errors.WS_TRY_AGAIN_LATER, "database unavailable")
+        await _refuse(websocket, errors.WS_TRY_AGAIN_LATER, "database unavailable")
         return
     log.info("open room=%s client=%s", room_id, session.client_id)
     close: Close | None = None

@@ -1,0 +1,72 @@
+import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
+import { connectRequested, disconnectRequested, helloReceived, languageReceived } from "../connection/actions";
+
+export interface RoomState {
+  roomId: string | null;
+  /** This tab's id in the room; the server's `hello` has the last word. */
+  clientId: string | null;
+  language: string;
+  /** The version the editor has synced up to (`getSyncedVersion`). */
+  version: number;
+  /** Local updates not yet confirmed by the server (`sendableUpdates(state).length`). */
+  pending: number;
+  /** Whether the editor holds the room's document (a `hello` with text has arrived). */
+  loaded: boolean;
+  /** Something the person should know, e.g. that unsent edits were discarded. */
+  notice: string | null;
+}
+
+export const initialRoomState: RoomState = {
+  roomId: null,
+  clientId: null,
+  language: "python",
+  version: 0,
+  pending: 0,
+  loaded: false,
+  notice: null,
+};
+
+export const roomSlice = createSlice({
+  name: "room",
+  initialState: initialRoomState,
+  reducers: {
+    /** The editor reports its collab state after every change of it. */
+    syncProgressed(state, action: PayloadAction<{ version: number; pending: number }>) {
+      state.version = action.payload.version;
+      state.pending = action.payload.pending;
+    },
+    /** The editor now holds the server's text at `version`. */
+    documentLoaded(state, action: PayloadAction<{ version: number }>) {
+      state.loaded = true;
+      state.version = action.payload.version;
+      state.pending = 0;
+    },
+    /** This person picked a language; the middleware sends it, the server broadcasts it. */
+    languageChosen(state, action: PayloadAction<string>) {
+      state.language = action.payload;
+    },
+    noticeShown(state, action: PayloadAction<string>) {
+      state.notice = action.payload;
+    },
+    noticeDismissed(state) {
+      state.notice = null;
+    },
+  },
+  extraReducers: (builder) => {
+    builder
+      .addCase(connectRequested, (state, { payload }) => {
+        if (state.roomId !== payload.roomId) return { ...initialRoomState, ...payload };
+        state.clientId = payload.clientId;
+      })
+      .addCase(disconnectRequested, () => initialRoomState)
+      .addCase(helloReceived, (state, { payload }) => {
+        state.clientId = payload.clientId;
+        state.language = payload.language;
+      })
+      .addCase(languageReceived, (state, { payload }) => {
+        state.language = payload.language;
+      });
+  },
+});
+
+export const { syncProgressed, documentLoaded, languageChosen, noticeShown, noticeDismissed } = roomSlice.actions;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseServerMessage } from "./messages";
+
+const parse = (m: unknown) => parseServerMessage(JSON.stringify(m));
+
+describe("parseServerMessage", () => {
+  it("reads a hello, dropping malformed peers", () => {
+    const hello = parse({
+      type: "hello",
+      roomId: "room-1234",
+      clientId: "me",
+      version: 12,
+      text: "x",
+      language: "python",
+      peers: [
+        { clientId: "p1", name: "Ada", color: "#e5534b", selection: { anchor: 3, head: 7 } },
+        { clientId: "p2", name: "Bob", color: "#2f81f7", selection: null },
+        { name: "no id" },
+      ],
+    });
+    expect(hello).toMatchObject({ type: "hello", version: 12, text: "x" });
+    expect(hello?.type === "hello" && hello.peers.map((p) => p.clientId)).toEqual(["p1", "p2"]);
+  });
+
+  it("takes a hello with text null (a since reconnect)", () => {
+    expect(parse({ type: "hello", roomId: "r", clientId: "c", version: 3, text: null, language: "go", peers: [] })).toMatchObject({
+      text: null,
+      version: 3,
+    });
+  });
+
+  it("reads update, conflict, presence, leave, language and error", () => {
+    expect(parse({ type: "update", version: 13, clientId: "c", changes: [5, [0, "x"], 7] })).toEqual({
+      type: "update",
+      version: 13,
+      clientId: "c",
+      changes: [5, [0, "x"], 7],
+    });
+    expect(parse({ type: "conflict", version: 14 })).toEqual({ type: "conflict", version: 14 });
+    expect(parse({ type: "presence", clientId: "c", name: "A", color: "#fff", selection: { anchor: 1, head: 2 } })).toMatchObject({
+      selection: { anchor: 1, head: 2 },
+    });
+    expect(parse({ type: "leave", clientId: "c" })).toEqual({ type: "leave", clientId: "c" });
+    expect(parse({ type: "language", language: "go", clientId: "c" })).toEqual({ type: "language", language: "go", clientId: "c" });
+    expect(parse({ type: "error", code: "invalid_changes", message: "m" })).toEqual({ type: "error", code: "invalid_changes", message: "m" });
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["an array", "[]"],
+    ["an unknown type", JSON.stringify({ type: "nope" })],
+    ["an update without changes", JSON.stringify({ type: "update", version: 1, clientId: "c" })],
+    ["an update with bad sections", JSON.stringify({ type: "update", version: 1, clientId: "c", changes: [[1, 2]] })],
+    ["a negative version", JSON.stringify({ type: "conflict", version: -1 })],
+    ["a fractional version", JSON.stringify({ type: "conflict", version: 1.5 })],
+    ["a hello without text", JSON.stringify({ type: "hello", roomId: "r", clientId: "c", version: 0, language: "x" })],
+    ["a presence with a bad selection", JSON.stringify({ type: "presence", clientId: "c", selection: { anchor: "1" } })],
+  ])("refuses %s", (_what, data) => {
+    expect(parseServerMessage(data)).toBeNull();
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The Pairpad wire protocol, version 1 (see PROTOCOL.md): message types and a
+ * parser that checks the shape of what the server sends before anyone trusts it.
+ */
+
+/** The JSON form of a CodeMirror `ChangeSet` (`ChangeSet.toJSON()`). */
+export type ChangesJSON = readonly (number | readonly [number, ...string[]])[];
+
+export interface Selection {
+  anchor: number;
+  head: number;
+}
+
+export interface PeerInfo {
+  clientId: string;
+  name: string;
+  color: string;
+  selection: Selection | null;
+}
+
+export interface HelloMessage {
+  type: "hello";
+  roomId: string;
+  clientId: string;
+  version: number;
+  /** `null` after a `since` reconnect: the missing updates follow as `update`s. */
+  text: string | null;
+  language: string;
+  peers: PeerInfo[];
+}
+
+export interface UpdateMessage {
+  type: "update";
+  version: number;
+  clientId: string;
+  changes: ChangesJSON;
+}
+
+export interface ConflictMessage {
+  type: "conflict";
+  version: number;
+}
+
+export interface PresenceMessage {
+  type: "presence";
+  clientId: string;
+  name: string;
+  color: string;
+  selection: Selection | null;
+}
+
+export interface LeaveMessage {
+  type: "leave";
+  clientId: string;
+}
+
+export interface LanguageMessage {
+  type: "language";
+  language: string;
+  clientId: string;
+}
+
+export interface ErrorMessage {
+  type: "error";
+  code: string;
+  message: string;
+}
+
+export type ServerMessage =
+  | HelloMessage
+  | UpdateMessage
+  | ConflictMessage
+  | PresenceMessage
+  | LeaveMessage
+  | LanguageMessage
+  | ErrorMessage;
+
+export interface WireUpdate {
+  clientId: string;
+  changes: ChangesJSON;
+}
+
+export interface PushMessage {
+  type: "push";
+  version: number;
+  updates: WireUpdate[];
+}
+
+export interface OutgoingPresence {
+  type: "presence";
+  selection: Selection | null;
+  name?: string;
+}
+
+export interface OutgoingLanguage {
+  type: "language";
+  language: string;
+}
+
+export type ClientMessage = PushMessage | OutgoingPresence | OutgoingLanguage;
+
+/** WebSocket close codes that the protocol gives a meaning. */
+export const CloseCode = {
+  normal: 1000,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+  serviceRestart: 1012,
+  tryAgainLater: 1013,
+  invalidRoomId: 4400,
+  forbiddenOrigin: 4403,
+  roomNotFound: 4404,
+  replaced: 4409,
+} as const;
+
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{8,58}$/;
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_NAME_LENGTH = 40;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === "string";
+const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPosition = isVersion;
+
+function toSelection(v: unknown): Selection | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (isObject(v) && isPosition(v.anchor) && isPosition(v.head)) return { anchor: v.anchor, head: v.head };
+  return undefined;
+}
+
+function toPeer(v: unknown): PeerInfo | undefined {
+  if (!isObject(v) || !isString(v.clientId)) return undefined;
+  const selection = toSelection(v.selection);
+  if (selection === undefined) return undefined;
+  return {
+    clientId: v.clientId,
+    name: isString(v.name) ? v.name : "",
+    color: isString(v.color) ? v.color : "",
+    selection,
+  };
+}
+
+export function isChangesJSON(v: unknown): v is ChangesJSON {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (part) =>
+        isPosition(part) ||
+        (Array.isArray(part) && part.length >= 1 && isPosition(part[0]) && part.slice(1).every(isString)),
+    )
+  );
+}
+
+/** Parses one text frame; `null` for anything that is not a well-formed server message. */
+export function parseServerMessage(data: string): ServerMessage | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isObject(m)) return null;
+  switch (m.type) {
+    case "hello": {
+      if (!isString(m.roomId) || !isString(m.clientId) || !isVersion(m.version)) return null;
+      if (!(m.text === null || isString(m.text)) || !isString(m.language)) return null;
+      const peers = Array.isArray(m.peers) ? m.peers.map(toPeer) : [];
+      return {
+        type: "hello",
+        roomId: m.roomId,
+        clientId: m.clientId,
+        version: m.version,
+        text: m.text,
+        language: m.language,
+        peers: peers.filter((p): p is PeerInfo => p !== undefined),
+      };
+    }
+    case "update":
+      if (!isVersion(m.version) || !isString(m.clientId) || !isChangesJSON(m.changes)) return null;
+      return { type: "update", version: m.version, clientId: m.clientId, changes: m.changes };
+    case "conflict":
+      return isVersion(m.version) ? { type: "conflict", version: m.version } : null;
+    case "presence": {
+      const peer = toPeer(m);
+      return peer ? { type: "presence", ...peer } : null;
+    }
+    case "leave":
+      return isString(m.clientId) ? { type: "leave", clientId: m.clientId } : null;
+    case "language":
+      if (!isString(m.language)) return null;
+      return { type: "language", language: m.language, clientId: isString(m.clientId) ? m.clientId : "" };
+    case "error":
+      return {
+        type: "error",
+        code: isString(m.code) ? m.code : "unknown",
+        message: isString(m.message) ? m.message : "",
+      };
+    default:
+      return null;
+  }
+}
