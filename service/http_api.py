@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service import ids
+from service.autocomplete import complete
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
-from service.document import normalize_newlines
+from service.document import Document, normalize_newlines
 from service.rooms import RoomHub
 from service.store import Store
 
@@ -149,8 +150,12 @@ async def autocomplete(request: Request) -> Response:
             f"cursorPosition: {fields.cursor_position} is past the end of code "
             f"({length} UTF-16 units)",
         )
-    from service.autocomplete import complete  # TODO(lead): top-level once the engine lands
-
+    if Document(fields.code).splits_pair(fields.cursor_position):
+        raise ApiError(
+            422,
+            "invalid_fields",
+            "cursorPosition: splits a surrogate pair (positions count UTF-16 units)",
+        )
     suggestion = complete(fields.code, fields.cursor_position, fields.language)
     return JSONResponse({"suggestion": suggestion})
 

@@ -116,6 +116,7 @@ async def test_autocomplete_counts_utf16_units(http: httpx.AsyncClient) -> None:
         (b'{"code": "x", "cursorPosition": 0, "language": "Py thon"}', 422),
         (b'{"code": "x", "cursorPosition": 0, "language": ""}', 422),
         (b'{"code": "x", "cursorPosition": 0}', 422),
+        ('{"code": "a😀b", "cursorPosition": 2, "language": "python"}'.encode(), 422),
     ],
 )
 async def test_autocomplete_rejects_bad_requests(

@@ -1,0 +1,296 @@
+"""Familiar constructs: the idioms a person types the same way every time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from . import style
+from .brackets import open_on_line
+from .context import Context
+from .indent import deeper, leading
+
+Construct = Callable[[Context], str | None]
+
+_MAIN_GUARD = 'if __name__ == "__main__":'
+_ALIASES = {
+    "numpy": "np", "pandas": "pd", "matplotlib.pyplot": "plt", "seaborn": "sns",
+    "tensorflow": "tf", "torch.nn": "nn", "torch.nn.functional": "F", "networkx": "nx",
+    "datetime": "dt", "polars": "pl", "plotly.express": "px", "sqlalchemy": "sa",
+    "tkinter": "tk", "multiprocessing": "mp", "jax.numpy": "jnp", "numpy.typing": "npt",
+    "pyplot": "plt", "scipy": "sp", "statsmodels.api": "sm", "xarray": "xr",
+}  # fmt: skip
+# Modules named after the variable they are imported into; others are the user's guess.
+_JS_MODULES = {
+    "_": "lodash", "$": "jquery", "styled": "styled-components", "React": "react",
+    "ReactDOM": "react-dom", "jwt": "jsonwebtoken", "childProcess": "child_process",
+    "io": "socket.io",
+}  # fmt: skip
+_POPULAR_MODULES = frozenset(
+    ("fs", "path", "os", "http", "https", "crypto", "util", "events", "url", "stream",
+     "zlib", "assert", "readline", "net", "express", "axios", "lodash", "react", "vue",
+     "dayjs", "moment", "chalk", "yargs", "commander", "cors", "dotenv", "mongoose",
+     "redux", "uuid", "ws", "bcrypt", "body-parser", "morgan", "helmet", "multer",
+     "nodemailer", "sequelize", "knex", "pg", "redis", "zod", "joi", "supertest")
+)  # fmt: skip
+_IMPORT_AS = re.compile(
+    r"^[ \t]*(?:import[ \t]+([\w.]+)|from[ \t]+[\w.]+[ \t]+import[ \t]+(\w+))[ \t]+"
+    r"(a|as|as[ \t]+\w*)$"
+)
+_FOR_IN = re.compile(
+    r"^[ \t]*(?:async[ \t]+)?for[ \t]+(\w+)(?:[ \t]*,[ \t]*(\w+))?[ \t]+in[ \t]+(\w*)$"
+)
+_INDEX_NAMES = frozenset(("i", "j", "k", "n", "idx", "index", "_", "attempt", "step", "ix"))
+_C_FOR = re.compile(
+    r"\bfor[ \t]*\([ \t]*(?:let|var)?[ \t]*(\w+)[ \t]*=[^;]*;[ \t]*(\w+)[ \t]*(?:<|<=|>|>=|!==)"
+    r"[^;]*;([ \t]*)(\w*)(\+?)$"
+)
+_REQUIRE = re.compile(
+    r"^[ \t]*(?:const|let|var)[ \t]+([\w$]+)[ \t]*=[ \t]*(requ|requi|requir|require"
+    r"|require\(|require\(['\"][\w@/.-]*)$"
+)
+_ES_IMPORT = re.compile(
+    r"^[ \t]*import[ \t]+(?:([\w$]+)|\{([\w$, \t]+)\})[ \t]+(f|fr|fro|from|from[ \t]+)$"
+)
+_USE_STATE = re.compile(r"^[ \t]*const[ \t]*\[[ \t]*([A-Za-z_$][\w$]*)[ \t]*,[ \t]*(\w*)$")
+_WITH_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+open\(.*\)[ \t]+(a|as|as[ \t]+)$")
+_METHOD_HEADER = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\($")
+_PY_OPENER = re.compile(
+    r"^[ \t]*(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b.*:$"
+)
+
+
+def _main_guard(ctx: Context) -> str | None:
+    typed = ctx.line_before
+    if ctx.language.family != "python" or not typed.startswith("if __") or ctx.line_after.strip():
+        return None
+    for quote in ('"', "'"):
+        target = _MAIN_GUARD.replace('"', quote)
+        if target.startswith(typed):
+            break
+    else:
+        return None
+    rest = target[len(typed) :]
+    following = ctx.next_code_line()
+    if following is not None and leading(following):
+        return rest  # the body is already there
+    return rest + "\n" + ctx.unit + _main_call(ctx)
+
+
+def _main_call(ctx: Context) -> str:
+    mains = [d for d in ctx.scope.decls if d.name == "main" and d.kind == "function"]
+    if not mains:
+        return ""
+    imported = [d.name for d in ctx.scope.decls if d.kind in ("import", "module")]
+    if mains[0].is_async:
+        return "asyncio.run(main())" if "asyncio" in imported else "main()"
+    returns_int = re.search(r"\bdef[ \t]+main\([^)]*\)[ \t]*->[ \t]*int\b", ctx.masked)
+    if returns_int and "sys" in imported:
+        return "sys.exit(main())"
+    if returns_int:
+        return "raise SystemExit(main())"
+    return "main()"
+
+
+def _import_alias(ctx: Context) -> str | None:
+    if ctx.language.family != "python" or ctx.line_after.strip():
+        return None
+    match = _IMPORT_AS.match(ctx.masked_before)
+    if match is None:
+        return None
+    module = match.group(1) or match.group(2)
+    alias = _ALIASES.get(module)
+    if alias is None:
+        return None
+    typed = match.group(3)
+    full = "as " + alias
+    if typed == "as":
+        return " " + alias
+    compact = re.sub(r"[ \t]+", " ", typed)
+    return full[len(compact) :] if full.startswith(compact) else ""
+
+
+def _future_import(ctx: Context) -> str | None:
+    target = "from __future__ import annotations"
+    typed = ctx.line_before
+    if ctx.language.family != "python" or len(typed) < 8 or ctx.line_after.strip():
+        return None
+    if target.startswith(typed) and typed.startswith("from __f") and typed != target:
+        return target[len(typed) :]
+    return None
+
+
+def _for_range(ctx: Context) -> str | None:
+    if ctx.language.family == "js":
+        return _c_for(ctx)
+    if ctx.language.family != "python" or not ctx.in_code:
+        return None
+    match = _FOR_IN.match(ctx.masked_before)
+    if match is None:
+        return None
+    first, second, typed = match.groups()
+    if first not in _INDEX_NAMES:
+        return None
+    function = "enumerate" if second else "range"
+    if not function.startswith(typed) or ctx.after.startswith(function[len(typed) :]):
+        return None
+    clashes = [
+        d for d in ctx.scope.decls if d.in_scope and d.name.startswith(typed) and d.name != typed
+    ]
+    if typed and clashes and len(typed) < 2:
+        return None
+    return function[len(typed) :] + "("
+
+
+def _c_for(ctx: Context) -> str | None:
+    match = _C_FOR.search(ctx.masked_before)
+    if match is None or match.group(1) != match.group(2) or ctx.line_after.strip():
+        return None
+    name, space, typed, plus = match.group(1), match.group(3), match.group(4), match.group(5)
+    if typed and typed != name:
+        return None
+    rest = name + "++) {"
+    if not typed:
+        return ("" if space else " ") + rest
+    return rest[len(typed) + len(plus) :]
+
+
+def _module_for(name: str) -> str | None:
+    """The package a variable called ``name`` is usually imported from, if well known."""
+    if name in _JS_MODULES:
+        return _JS_MODULES[name]
+    kebab = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower()
+    return kebab if kebab in _POPULAR_MODULES else None
+
+
+def _require(ctx: Context) -> str | None:
+    if ctx.language.family != "js" or ctx.line_after.strip():
+        return None
+    match = _REQUIRE.match(ctx.line_before)
+    if match is None:
+        return None
+    name, typed = match.groups()
+    module = _module_for(name)
+    if module is None:
+        return None
+    quote = style.preferred_quote(ctx.text)
+    if "(" in typed and typed[-1:] != "(":
+        quote = typed[typed.index("(") + 1]
+    target = f"require({quote}{module}{quote})"
+    if not target.startswith(typed):
+        return None if typed.startswith("require(") else ""
+    end = ";" if style.uses_semicolons(ctx.masked) else ""
+    return target[len(typed) :] + end
+
+
+def _es_import(ctx: Context) -> str | None:
+    if ctx.language.family != "js" or ctx.line_after.strip():
+        return None
+    match = _ES_IMPORT.match(ctx.line_before)
+    if match is None:
+        return None
+    default, named, typed = match.groups()
+    module: str | None = None
+    if default:
+        module = _module_for(default)
+    elif named and all(n.strip().startswith("use") for n in named.split(",") if n.strip()):
+        module = "react"
+    if module is None:
+        return None
+    quote = style.preferred_quote(ctx.text)
+    end = ";" if style.uses_semicolons(ctx.masked) else ""
+    target = f"from {quote}{module}{quote}{end}"
+    compact = re.sub(r"[ \t]+", " ", typed)
+    if compact == "from":
+        return target[4:]
+    return target[len(compact) :] if target.startswith(compact) else None
+
+
+def _use_state(ctx: Context) -> str | None:
+    if ctx.language.family != "js" or ctx.line_after.strip():
+        return None
+    match = _USE_STATE.match(ctx.masked_before)
+    if match is None:
+        return None
+    value, typed = match.groups()
+    setter = "set" + value[:1].upper() + value[1:]
+    if not setter.startswith(typed):
+        return None
+    uses_hooks = re.search(r"\buseState\b", ctx.masked) is not None
+    return setter[len(typed) :] + ("] = useState(" if uses_hooks else "]")
+
+
+def _with_open(ctx: Context) -> str | None:
+    if ctx.language.family != "python" or ctx.line_after.strip():
+        return None
+    match = _WITH_OPEN.match(ctx.masked_before)
+    if match is None:
+        return None
+    typed = match.group(1)
+    return {"a": "s f:", "as": " f:"}.get(typed, "f:")
+
+
+def _self_parameter(ctx: Context) -> str | None:
+    if ctx.language.family != "python" or not ctx.scope.cursor_class:
+        return None
+    match = _METHOD_HEADER.match(ctx.masked_before)
+    if match is None:
+        return None
+    previous = ctx.previous_code_line() or ""
+    if previous.strip() == "@staticmethod":
+        return ""
+    return "cls" if previous.strip() == "@classmethod" else "self"
+
+
+def line_construct(ctx: Context) -> str | None:
+    """The first familiar construct that fits the cursor's line, if any."""
+    if ctx.state.kind == "comment":
+        return None
+    for construct in _CONSTRUCTS:
+        found = construct(ctx)
+        if found is not None:
+            return found
+    return None
+
+
+def layout(ctx: Context) -> str | None:
+    """A new, deeper line after a block opener; the missing indentation on a blank line."""
+    if not ctx.in_code or ctx.line_after.strip():
+        return None
+    before = ctx.masked_before
+    if before.strip():
+        if not _opens_block(ctx, before):
+            return None
+        following = ctx.next_code_line()
+        if following is not None and len(leading(following)) > len(leading(before)):
+            return ""  # the body is already there
+        return "\n" + deeper(before, ctx.unit)
+    previous = ctx.previous_code_line()
+    if previous is None or not _opens_block(ctx, previous.rstrip()):
+        return None
+    expected = deeper(previous, ctx.unit)
+    if expected.startswith(ctx.line_before) and len(expected) > len(ctx.line_before):
+        return expected[len(ctx.line_before) :]
+    return None
+
+
+def _opens_block(ctx: Context, line: str) -> bool:
+    # Not after "(": arguments mostly follow on the same line.
+    if line.endswith(("[", "{")):
+        return open_on_line(line)[-1:] == [(line[-1], len(line) - 1)]
+    if ctx.language.family == "python" and line.endswith(":"):
+        return _PY_OPENER.match(line) is not None and not open_on_line(line)
+    return False
+
+
+_CONSTRUCTS: tuple[Construct, ...] = (
+    _main_guard,
+    _future_import,
+    _import_alias,
+    _with_open,
+    _for_range,
+    _require,
+    _es_import,
+    _use_state,
+    _self_parameter,
+)
