@@ -28,6 +28,7 @@ from service.listener import Listener
 from service.presence import RemotePeer, clean_name
 from service.session import Session
 from service.store import Store, StoredUpdate, VersionTaken
+from service.writer import UpdateWriter
 
 log = logging.getLogger(__name__)
 
@@ -254,15 +255,12 @@ class LiveRoom:
                 return
             candidate = self._check_push(push)
             try:
-                await self._store.insert_updates(
-                    self.id,
-                    self.version + 1,
-                    [(u.client_id, bytes(u.changes).decode()) for u in push.updates],
-                )
-            except VersionTaken:
-                head = await self._store.head_version(self.id)
-                session.send(messages.encode(messages.Conflict(version=max(head, self.version))))
-                return
+                stored = await self._store_push(push)
+                if not stored:
+                    head = await self._store.head_version(self.id)
+                    conflict = messages.Conflict(version=max(head, self.version + 1))
+                    session.send(messages.encode(conflict))
+                    return
             except DATABASE_FAILURES as exc:
                 log.warning(
                     "room %s: push by %s failed in the database: %s",
@@ -275,6 +273,22 @@ class LiveRoom:
                 )
                 return
             self._commit_push(push, candidate)
+
+    async def _store_push(self, push: messages.Push) -> bool:
+        """Store the push as the next versions; False when another writer took one."""
+        version = self.version + 1
+        if len(push.updates) == 1:
+            update = push.updates[0]
+            changes = bytes(update.changes).decode()
+            return await self.hub.writer.store(self.id, version, update.client_id, changes)
+        # Several updates are all or none: a transaction of their own.
+        try:
+            await self._store.insert_updates(
+                self.id, version, [(u.client_id, bytes(u.changes).decode()) for u in push.updates]
+            )
+        except VersionTaken:
+            return False
+        return True
 
     def _check_push(self, push: messages.Push) -> CheckedChanges | Document:
         """Validate every change set in order, changing nothing yet: one update is
@@ -353,6 +367,7 @@ class RoomHub:
         self.store = store
         self.settings = settings
         self.rooms: dict[str, LiveRoom] = {}
+        self.writer = UpdateWriter(store.pool)
         self.listener = Listener(dsn, self._on_note, self._on_listener_reconnect)
         self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None

@@ -1,0 +1,54 @@
+"""Group commit: concurrent single-update pushes share transactions, each still
+version-checked and announced on its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from service.store import Store, create_pool
+from service.writer import UpdateWriter
+
+
+async def test_batched_updates_are_version_checked_and_each_announced(database_url: str) -> None:
+    pool = await create_pool(database_url, 1, 2)
+    listener = await asyncpg.connect(database_url)
+    heard: list[str] = []
+    try:
+        store = Store(pool)
+        rooms = [f"writer-room-{i:03d}" for i in range(40)]
+        for room in rooms:
+            await store.create_room(room, "python", "")
+            await listener.add_listener(f"room:{room}", lambda *args: heard.append(args[2]))
+        writer = UpdateWriter(pool)
+        first = [writer.store(room, 1, "ada", '[[0, "a"]]') for room in rooms]
+        # A rival for version 1 of the first room, in the same batch or the next.
+        rival = writer.store(rooms[0], 1, "bob", '[[0, "b"]]')
+        results = await asyncio.gather(*first, rival)
+        assert results[:-1] == [True] * len(rooms)
+        assert results[-1] is False
+        assert await writer.store(rooms[0], 2, "bob", '[1, [0, "b"]]') is True
+        await asyncio.sleep(0.5)
+        assert sorted(heard) == sorted([f"room:{room}" for room in rooms] + [f"room:{rooms[0]}"])
+        count = await pool.fetchval("SELECT count(*) FROM updates")
+        assert count == len(rooms) + 1
+    finally:
+        await listener.close()
+        await pool.close()
+
+
+async def test_a_malformed_row_does_not_sink_its_batch(database_url: str) -> None:
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("writer-good-1", "python", "")
+        await store.create_room("writer-bad-01", "python", "")
+        writer = UpdateWriter(pool)
+        good = writer.store("writer-good-1", 1, "ada", '[[0, "a"]]')
+        bad = writer.store("writer-bad-01", 1, "ada", "[[0, ")
+        results = await asyncio.gather(good, bad, return_exceptions=True)
+        assert results[0] is True
+        assert isinstance(results[1], asyncpg.PostgresError)
+    finally:
+        await pool.close()
