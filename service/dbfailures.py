@@ -5,4 +5,11 @@ from __future__ import annotations
 import asyncpg
 
 # After one of these we cannot know whether a statement took effect.
-DATABASE_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+DATABASE_FAILURES = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    # Raised by a pool connection whose server went away mid-protocol.
+    asyncpg.InternalClientError,
+)

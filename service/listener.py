@@ -42,7 +42,7 @@ class Listener:
         self._lost = asyncio.Event()
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._subscribe_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
 
     @property
     def connected(self) -> bool:
@@ -63,20 +63,28 @@ class Listener:
     async def subscribe(self, channel: str) -> None:
         """LISTEN on `channel`; returns once Postgres will deliver its notifications,
         or at once while disconnected (the reconnect then listens and catches up)."""
-        async with self._subscribe_lock:
-            self._channels.add(channel)
-            conn = self._connection
-            if conn is not None and self.connected:
-                with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
-                    await conn.add_listener(channel, self._deliver)
+        self._channels.add(channel)
+        await self._on_connection(lambda conn: conn.add_listener(channel, self._deliver))
 
     async def unsubscribe(self, channel: str) -> None:
-        async with self._subscribe_lock:
-            self._channels.discard(channel)
+        self._channels.discard(channel)
+        await self._on_connection(lambda conn: conn.remove_listener(channel, self._deliver))
+
+    async def _on_connection(
+        self, operation: Callable[[asyncpg.Connection], Awaitable[object]]
+    ) -> None:
+        # One operation at a time: asyncpg refuses a second while one is in progress.
+        async with self._lock:
             conn = self._connection
-            if conn is not None and self.connected:
-                with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
-                    await conn.remove_listener(channel, self._deliver)
+            if conn is None or not self.connected:
+                return
+            try:
+                await operation(conn)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                # A LISTEN that failed would silently starve its room: start over,
+                # which re-listens on every channel and catches every room up.
+                log.warning("listener operation failed (%s); reconnecting", exc)
+                self._mark_lost()
 
     def _deliver(self, _conn: object, _pid: int, channel: str, payload: object) -> None:
         # Callbacks only hand over: fan-out happens in the rooms' own tasks.
@@ -110,7 +118,7 @@ class Listener:
         )
         self._lost.clear()
         conn.add_termination_listener(self._mark_lost)
-        async with self._subscribe_lock:
+        async with self._lock:
             self._connection = conn
             for channel in sorted(self._channels):
                 await conn.add_listener(channel, self._deliver)
@@ -124,10 +132,11 @@ class Listener:
                 await asyncio.wait_for(self._lost.wait(), _HEALTH_CHECK_SECONDS)
             if self._lost.is_set():
                 raise ConnectionError("listener connection terminated")
-            conn = self._connection
-            assert conn is not None
-            # A half-open TCP connection never reports termination: ask.
-            await conn.fetchval("SELECT 1", timeout=_HEALTH_CHECK_SECONDS)
+            async with self._lock:
+                conn = self._connection
+                assert conn is not None
+                # A half-open TCP connection never reports termination: ask.
+                await conn.fetchval("SELECT 1", timeout=_HEALTH_CHECK_SECONDS)
 
     async def _discard_connection(self) -> None:
         conn, self._connection = self._connection, None

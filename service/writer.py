@@ -65,6 +65,10 @@ class UpdateWriter:
             batch = self._take_batch()
             try:
                 stored = await self._insert(batch)
+            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                # The transaction rolled back, so nothing was stored: try again.
+                self._queue[:0] = batch
+                continue
             except asyncpg.DataError:
                 # One malformed row must not sink its neighbours: retry them alone.
                 for pending in batch:
@@ -92,6 +96,9 @@ class UpdateWriter:
                 keys.add(key)
                 batch.append(pending)
         self._queue = rest
+        # Every writer takes the key locks in one order, so two batches that
+        # share rooms wait for each other instead of deadlocking.
+        batch.sort(key=lambda p: (p.room_id, p.version))
         return batch
 
     async def _insert(self, batch: list[_Pending]) -> set[tuple[str, int]]:

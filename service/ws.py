@@ -97,13 +97,19 @@ async def _serve(websocket: WebSocket, session: Session) -> Close | None:
     """Run the receiver and the sender; when either ends, the other is cancelled."""
 
     async def receive() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
+        try:
             while not session.closing:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     return
                 frame = message.get("text")
                 await session.receive(frame if frame is not None else message.get("bytes", b""))
+        except WebSocketDisconnect:
+            return
+        except Exception:
+            log.exception("client %s: unexpected failure", session.client_id)
+            session.close(errors.WS_INTERNAL_ERROR, "internal error")
+            await asyncio.Event().wait()  # the sender closes the socket and ends us
 
     async def send() -> Close:
         while True:

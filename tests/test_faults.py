@@ -155,3 +155,40 @@ async def test_sigterm_closes_sockets_with_1012_and_exits_cleanly(
         exit_code = await asyncio.to_thread(proc.terminate)
         assert await code_task == 1012
         assert exit_code == 0
+
+
+async def test_rooms_joined_while_listeners_are_killed_still_hear_every_update(
+    database_url: str,
+) -> None:
+    """LISTENs issued around a dying listener connection are never silently lost:
+    every room opened meanwhile hears its other process's updates."""
+    with servers(database_url, 2) as (first, second):
+        stop = asyncio.Event()
+
+        async def kill_listeners() -> None:
+            conn = await asyncpg.connect(database_url)
+            try:
+                while not stop.is_set():
+                    await conn.execute(
+                        """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                           WHERE application_name = 'pairpad-listener'"""
+                    )
+                    await asyncio.sleep(0.05)
+            finally:
+                await conn.close()
+
+        killer = asyncio.create_task(kill_listeners())
+        pairs = []
+        try:
+            for _ in range(30):
+                room = await create_room(first, "")
+                ada = await Client.connect(first, room)
+                bob = await Client.connect(second, room)
+                pairs.append((ada, bob))
+        finally:
+            stop.set()
+            await killer
+        for ada, bob in pairs:
+            await ada.push(0, [[0, "x"]])
+        for _, bob in pairs:
+            assert (await bob.recv_type("update", timeout=10))["version"] == 1

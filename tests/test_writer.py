@@ -52,3 +52,31 @@ async def test_a_malformed_row_does_not_sink_its_batch(database_url: str) -> Non
         assert isinstance(results[1], asyncpg.PostgresError)
     finally:
         await pool.close()
+
+
+async def test_two_processes_racing_for_the_same_rooms_neither_deadlock_nor_double_win(
+    database_url: str,
+) -> None:
+    """Batches from two writers claim the same keys in opposite orders: every key has
+    exactly one winner, and no batch dies of a deadlock."""
+    pools = [await create_pool(database_url, 1, 2) for _ in range(2)]
+    try:
+        store = Store(pools[0])
+        rooms = [f"race-room-{i:03d}" for i in range(60)]
+        for room in rooms:
+            await store.create_room(room, "python", "")
+        writers = [UpdateWriter(pool) for pool in pools]
+        for version in range(1, 6):
+            claims = [
+                writers[0].store(room, version, "ada", "[]" if version == 1 else "[0]")
+                for room in rooms
+            ] + [
+                writers[1].store(room, version, "bob", "[]" if version == 1 else "[0]")
+                for room in reversed(rooms)
+            ]
+            results = await asyncio.gather(*claims)
+            wins = results[: len(rooms)], list(reversed(results[len(rooms) :]))
+            assert all(a != b for a, b in zip(*wins, strict=True))
+    finally:
+        for pool in pools:
+            await pool.close()
