@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from service.dbfailures import DATABASE_FAILURES
+
 log = logging.getLogger(__name__)
 
 APPLICATION_NAME = "pairpad-listener"
@@ -80,7 +82,7 @@ class Listener:
                 return
             try:
                 await operation(conn)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            except DATABASE_FAILURES as exc:
                 # A LISTEN that failed would silently starve its room: start over,
                 # which re-listens on every channel and catches every room up.
                 log.warning("listener operation failed (%s); reconnecting", exc)

@@ -48,12 +48,20 @@ class VersionTaken(Exception):
     """Another writer stored this version first: the push is stale."""
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's per-release session reset (`RESET ALL; UNLISTEN *; …`): a
+    second round trip after every statement. Pool connections never LISTEN, set
+    nothing and release their advisory locks themselves; asyncpg still rolls
+    back a transaction left open."""
+
+
 async def create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         server_settings={"application_name": APPLICATION_NAME},
+        reset=_keep_session,
     )
     assert pool is not None
     return pool

@@ -28,7 +28,10 @@ _MAX_BATCH = 500
 
 _INSERT_BATCH = """
 INSERT INTO updates (room_id, version, client_id, changes)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[])
+SELECT room_id, version, client_id, changes
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[]) WITH ORDINALITY
+     AS u(room_id, version, client_id, changes, n)
+ORDER BY n
 ON CONFLICT DO NOTHING
 RETURNING room_id, version
 """

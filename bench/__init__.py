@@ -1,0 +1,1 @@
+"""Pairpad's benchmark: `python -m bench.run` (see bench/run.py)."""

@@ -1,0 +1,121 @@
+"""Scenario 1, the ceiling without the app: Postgres alone doing what Pairpad asks of it.
+
+Each load-generator process here stands in for one server process: a pool of
+writer connections (the size of a server's pool) running exactly the statement
+the service runs per accepted update (and nothing else: no reset query when a
+connection goes back to the pool), and one LISTEN connection on every room's
+channel. Each room has two writers, one per simulated process, as a room has two
+clients on two processes; they take alternate versions, so no insert conflicts.
+
+The writer stamps the send time (CLOCK_MONOTONIC, shared by all processes) into
+the update's client id; the AFTER INSERT trigger puts it into the NOTIFY payload,
+and each listener computes send -> notification latency as it arrives. A
+notification of the other process's writer is the analogue of edit-to-peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from typing import Any
+
+import asyncpg
+
+from bench.common import Json, child_main, now, recv_from_parent, sleep_until
+
+INSERT = "INSERT INTO updates (room_id, version, client_id, changes) VALUES ($1, $2, $3, $4)"
+# One typed character in the middle of a 40-unit line, as the typing clients send.
+CHANGES = '[20,[0,"x"],20]'
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """The writers change no session state, so a released connection needs no reset."""
+
+
+def main(spec: Json, conn: Any) -> None:
+    child_main(spec, conn, run)
+
+
+async def run(spec: Json, conn: Any) -> None:
+    sim: int = spec["sim"]
+    rooms: list[str] = spec["rooms"]
+    pool = await asyncpg.create_pool(
+        spec["db_url"],
+        min_size=spec["pool_size"],
+        max_size=spec["pool_size"],
+        server_settings={"application_name": f"bench-ceiling-{sim}"},
+    )
+    assert pool is not None
+    listener = await asyncpg.connect(spec["db_url"])
+
+    window = [float("inf"), float("-inf")]
+    cross: list[float] = []
+    own: list[float] = []
+    notes_in_window = [0]
+
+    def on_note(_c: object, _pid: int, _channel: str, payload: object) -> None:
+        t = time.monotonic_ns()
+        client_id = json.loads(str(payload))["clientId"]
+        writer_sim = int(client_id[1])
+        sent_ns = int(client_id[3:])
+        sent = sent_ns / 1e9
+        if window[0] <= sent < window[1]:
+            notes_in_window[0] += 1
+            (own if writer_sim == sim else cross).append((t - sent_ns) / 1e9)
+
+    for room in rooms:
+        await listener.add_listener(f"room:{room}", on_note)
+
+    conn.send(("ready", {"rooms": len(rooms)}))
+    kind, go = await recv_from_parent(conn)
+    assert kind == "go"
+    t_start, t_end = go["t_start"], go["t_end"]
+    window[0], window[1] = t_start, t_end
+    t_begin = t_start - spec["warmup"]
+    period: float = spec["period"]
+    flat = spec["mode"] == "max"
+    committed = [0]
+    errors: list[str] = []
+
+    async def writer(room: str) -> None:
+        version = sim + 1
+        next_at = t_begin + (random.random() * period if not flat else 0.0)
+        while True:
+            if not flat:
+                await sleep_until(next_at)
+                next_at = max(next_at + period, now())
+            if now() >= t_end:
+                return
+            sent_ns = time.monotonic_ns()
+            try:
+                await pool.execute(INSERT, room, version, f"w{sim}t{sent_ns}", CHANGES)
+            except Exception as exc:  # counted and reported, never silent
+                if len(errors) < 10:
+                    errors.append(repr(exc))
+                return
+            done = now()
+            if t_start <= done < t_end:
+                committed[0] += 1
+            version += 2
+
+    await sleep_until(t_begin)
+    await asyncio.gather(*(writer(room) for room in rooms))
+    await asyncio.sleep(spec.get("drain", 1.0))  # late notifications
+    await listener.close()
+    await pool.close()
+    conn.send(
+        (
+            "result",
+            {
+                "sim": sim,
+                "committed": committed[0],
+                "notes_in_window": notes_in_window[0],
+                "cross": cross,
+                "own": own,
+                "errors": errors,
+                "loop": spec["loop"],
+            },
+        )
+    )
