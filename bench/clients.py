@@ -33,7 +33,14 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from bench.common import Json, child_main, now, recv_from_parent, sleep_until
+from bench.common import (
+    Json,
+    child_main,
+    close_socket_and_reader,
+    now,
+    recv_from_parent,
+    sleep_until,
+)
 
 _CHARS = "pairpad_benchmark_"
 
@@ -272,13 +279,7 @@ class Client:
         return self.inflight is None and not self.pending
 
     async def close(self) -> None:
-        if self.socket is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.socket.close(), 5)
-        if self.reader is not None:
-            self.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.reader
+        await close_socket_and_reader(self.socket, self.reader)
 
 
 async def run(spec: Json, conn: Any) -> None:

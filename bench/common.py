@@ -172,3 +172,14 @@ def dump_json(path: os.PathLike[str] | str, data: Any) -> None:
     with open(path, "w", encoding="utf-8") as out:
         json.dump(data, out, indent=2, sort_keys=False)
         out.write("\n")
+
+
+async def close_socket_and_reader(socket: Any, reader: asyncio.Task[Any] | None) -> None:
+    """Close a load-generator client's socket (bounded wait), then stop its reader task."""
+    if socket is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(socket.close(), 5)
+    if reader is not None:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader

@@ -13,14 +13,20 @@ turns (send time, arrival times) into "time to deliver to all".
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from bench.common import Json, child_main, now, recv_from_parent, sleep_until
+from bench.common import (
+    Json,
+    child_main,
+    close_socket_and_reader,
+    now,
+    recv_from_parent,
+    sleep_until,
+)
 
 
 def main(spec: Json, conn: Any) -> None:
@@ -75,13 +81,7 @@ class Socket:
             self.closed_with = closed.rcvd.code if closed.rcvd else -1
 
     async def close(self) -> None:
-        if self.socket is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.socket.close(), 5)
-        if self.reader is not None:
-            self.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.reader
+        await close_socket_and_reader(self.socket, self.reader)
 
 
 async def _quiet(sockets: list[Socket], quiet_for: float, limit: float) -> float:

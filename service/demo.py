@@ -40,7 +40,7 @@ def main() -> None:
     ]
     try:
         for port in PORTS:
-            _wait_ready(port)
+            wait_ready(port)
         room = httpx.post(
             f"http://127.0.0.1:{PORTS[0]}/rooms",
             json={"language": "python", "text": "def greet(name):\n    return f'hi {name}'\n"},
@@ -65,8 +65,11 @@ def main() -> None:
             embedded.stop()
 
 
-def _wait_ready(port: int) -> None:
-    for _ in range(300):
+def wait_ready(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until the process on `port` answers /readyz (and has not exited)."""
+    for _ in range(600):
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"process on port {port} exited")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 return

@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
+from service.demo import wait_ready
 from service.embedded import EmbeddedPostgres, free_port
 from tests.harness import PROJECT_ROOT
 
@@ -30,24 +30,12 @@ def _start(data_dir: Path, port: int, pg_port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        assert proc.poll() is None, "server exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("server did not become ready")
-
-
 def test_rooms_survive_a_restart_of_server_and_embedded_postgres() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="pairpad-embedded-")) / "pgdata"
     port, pg_port = free_port(), free_port()
     proc = _start(data_dir, port, pg_port)
     try:
-        _wait_ready(port, proc)
+        wait_ready(port, proc)
         created = httpx.post(f"http://127.0.0.1:{port}/rooms", json={"text": "kept"}).json()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -55,7 +43,7 @@ def test_rooms_survive_a_restart_of_server_and_embedded_postgres() -> None:
         assert EmbeddedPostgres(data_dir).running_port() is None
 
         proc = _start(data_dir, port, pg_port)
-        _wait_ready(port, proc)
+        wait_ready(port, proc)
         room = httpx.get(f"http://127.0.0.1:{port}/rooms/{created['roomId']}").json()
         assert room["text"] == "kept"
     finally:

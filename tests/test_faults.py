@@ -188,7 +188,7 @@ async def test_rooms_joined_while_listeners_are_killed_still_hear_every_update(
         finally:
             stop.set()
             await killer
-        for ada, bob in pairs:
+        for ada, _ in pairs:
             await ada.push(0, [[0, "x"]])
         for _, bob in pairs:
             assert (await bob.recv_type("update", timeout=10))["version"] == 1
