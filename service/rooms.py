@@ -22,7 +22,7 @@ import msgspec
 from service import errors, ids, messages
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
-from service.document import CheckedChanges, Document
+from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
@@ -57,7 +57,7 @@ class LiveRoom:
         self.closed = False
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
-        self._announce_pending = False
+        self.announce_pending = False
 
     @property
     def _settings(self) -> Settings:
@@ -88,15 +88,9 @@ class LiveRoom:
                 f"room {self.id}: expected version {self.version + 1}, read {update.version}"
             )
         changes = msgspec.json.decode(update.changes)
-        self.doc.apply(self.doc.check(changes, max_utf8_size=2**62))
+        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
         self.version = update.version
-        return messages.encode(
-            messages.Update(
-                version=update.version,
-                client_id=update.client_id,
-                changes=msgspec.Raw(update.changes.encode()),
-            )
-        )
+        return _update_message(update)
 
     async def catch_up(self) -> None:
         """Deliver every stored update after ours (the caller holds the lock)."""
@@ -139,7 +133,7 @@ class LiveRoom:
                         return  # this process stored it, or a catch-up read it
                     if note.version == self.version + 1 and not note.truncated:
                         changes = msgspec.json.decode(note.changes)
-                        self.doc.apply(self.doc.check(changes, max_utf8_size=2**62))
+                        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
                         self.version = note.version
                         # The payload is the protocol's update message already.
                         self._broadcast(payload)
@@ -232,16 +226,7 @@ class LiveRoom:
         stored = await self._store.updates_between(self.id, since, self.version)
         if len(stored) != self.version - since:
             return None  # folded away: the client starts over from the text
-        return [
-            messages.encode(
-                messages.Update(
-                    version=u.version,
-                    client_id=u.client_id,
-                    changes=msgspec.Raw(u.changes.encode()),
-                )
-            )
-            for u in stored
-        ]
+        return [_update_message(u) for u in stored]
 
     def remove(self, session: Session) -> bool:
         """Forget a session; True when it was current (not replaced) and so left."""
@@ -381,6 +366,16 @@ class LiveRoom:
                 await self._pump
 
 
+def _update_message(update: StoredUpdate) -> str:
+    return messages.encode(
+        messages.Update(
+            version=update.version,
+            client_id=update.client_id,
+            changes=msgspec.Raw(update.changes.encode()),
+        )
+    )
+
+
 def _decode_changes(raw: msgspec.Raw) -> object:
     return msgspec.json.decode(raw)
 
@@ -489,13 +484,13 @@ class RoomHub:
                 await self.store.notify(room.channel, payloads)
 
     def schedule_announce(self, room: LiveRoom) -> None:
-        if room._announce_pending:
+        if room.announce_pending:
             return
-        room._announce_pending = True
+        room.announce_pending = True
 
         async def announce_soon() -> None:
             await asyncio.sleep(0.2)  # one answer for a burst of joins
-            room._announce_pending = False
+            room.announce_pending = False
             await self.announce(room, list(room.sessions.values()))
 
         self._spawn(announce_soon())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
-from service.document import Document
+from service.document import NO_SIZE_LIMIT, Document
 from service.errors import RoomNotFound
 
 APPLICATION_NAME = "pairpad"
@@ -40,7 +40,7 @@ class RoomState:
     def text(self) -> str:
         doc = Document(self.snapshot)
         for update in self.updates:
-            doc.apply(doc.check(msgspec.json.decode(update.changes), max_utf8_size=2**62))
+            doc.apply(doc.check(msgspec.json.decode(update.changes), max_utf8_size=NO_SIZE_LIMIT))
         return doc.text
 
 
