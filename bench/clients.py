@@ -38,6 +38,7 @@ from bench.common import (
     child_main,
     close_socket_and_reader,
     now,
+    open_room_socket,
     recv_from_parent,
     sleep_until,
 )
@@ -126,17 +127,9 @@ class Client:
         self.reader: asyncio.Task[None] | None = None
 
     async def connect(self, base_url: str) -> None:
-        self.socket = await websockets.connect(
-            f"{base_url}/ws/{self.room.id}?clientId={self.client_id}",
-            max_size=None,
-            compression=None,
-            open_timeout=60,
-            ping_interval=None,
-            close_timeout=2,
+        self.socket, hello = await open_room_socket(
+            f"{base_url}/ws/{self.room.id}?clientId={self.client_id}", 60
         )
-        hello = json.loads(await asyncio.wait_for(self.socket.recv(), 60))
-        if hello.get("type") != "hello":
-            raise RuntimeError(f"expected hello, got {hello}")
         self.version = hello["version"]
         self.length = utf16_len(hello["text"])
         # Start typing somewhere in the middle, as a person editing a file does.

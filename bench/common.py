@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import websockets
+
 Json = dict[str, Any]
 
 
@@ -183,3 +185,19 @@ async def close_socket_and_reader(socket: Any, reader: asyncio.Task[Any] | None)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
+
+
+async def open_room_socket(url: str, timeout: float) -> tuple[Any, Json]:
+    """Open a load-generator socket (no compression, no pings) and read its hello."""
+    socket = await websockets.connect(
+        url,
+        max_size=None,
+        compression=None,
+        open_timeout=timeout,
+        ping_interval=None,
+        close_timeout=2,
+    )
+    hello = json.loads(await asyncio.wait_for(socket.recv(), timeout))
+    if hello.get("type") != "hello":
+        raise RuntimeError(f"expected hello, got {hello}")
+    return socket, hello

@@ -24,6 +24,7 @@ from bench.common import (
     child_main,
     close_socket_and_reader,
     now,
+    open_room_socket,
     recv_from_parent,
     sleep_until,
 )
@@ -48,16 +49,7 @@ class Socket:
         self.reader: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        self.socket = await websockets.connect(
-            self.url + f"?clientId={self.client_id}",
-            max_size=None,
-            compression=None,
-            open_timeout=120,
-            ping_interval=None,
-            close_timeout=2,
-        )
-        hello = json.loads(await asyncio.wait_for(self.socket.recv(), 120))
-        assert hello["type"] == "hello", hello
+        self.socket, hello = await open_room_socket(self.url + f"?clientId={self.client_id}", 120)
         self.version = hello["version"]
         self.length = len(hello["text"])
         self.reader = asyncio.create_task(self._read())

@@ -113,31 +113,21 @@ class Store:
     async def insert_updates(
         self, room_id: str, first_version: int, updates: Sequence[tuple[str, str]]
     ) -> None:
-        """Store `updates` (client id, changes JSON) as versions first_version, … in one
-        transaction; raise VersionTaken when any of those versions exists already."""
+        """Store a multi-update push (client id, changes JSON) as versions first_version, …
+        in one transaction, all or none; raise VersionTaken when any of those versions
+        exists already. Single updates go through `UpdateWriter` instead."""
         try:
-            if len(updates) == 1:
-                client_id, changes = updates[0]
-                await self.pool.execute(
-                    """INSERT INTO updates (room_id, version, client_id, changes)
-                       VALUES ($1, $2, $3, $4)""",
-                    room_id,
-                    first_version,
-                    client_id,
-                    changes,
-                )
-            else:
-                await self.pool.execute(
-                    """INSERT INTO updates (room_id, version, client_id, changes)
-                       SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
-                       FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
-                            AS u(client_id, changes, ordinality)
-                       ORDER BY u.ordinality""",
-                    room_id,
-                    first_version,
-                    [client_id for client_id, _ in updates],
-                    [changes for _, changes in updates],
-                )
+            await self.pool.execute(
+                """INSERT INTO updates (room_id, version, client_id, changes)
+                   SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
+                   FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
+                        AS u(client_id, changes, ordinality)
+                   ORDER BY u.ordinality""",
+                room_id,
+                first_version,
+                [client_id for client_id, _ in updates],
+                [changes for _, changes in updates],
+            )
         except asyncpg.UniqueViolationError:
             raise VersionTaken from None
 
@@ -149,10 +139,6 @@ class Store:
             room_id,
         )
         return int(version or 0)
-
-    async def room_exists(self, room_id: str) -> bool:
-        found = await self.pool.fetchval("SELECT true FROM rooms WHERE id = $1", room_id)
-        return bool(found)
 
     async def set_language(self, room_id: str, language: str, payload: str) -> None:
         """Store the language and announce it, in one statement and so one transaction."""
