@@ -32,6 +32,14 @@ class InvalidChanges(ProtocolError):
         super().__init__("invalid_changes", message)
 
 
+class ReadOnly(ProtocolError):
+    """A viewer asked for something only an editor may do (push, language, run)."""
+
+    def __init__(self, message: object) -> None:
+        kind = type(message).__name__.removesuffix("Request").lower()
+        super().__init__("read_only", f"this link only watches the room: {kind} not allowed")
+
+
 class RoomNotFound(Exception):
     def __init__(self, room_id: str) -> None:
         super().__init__(f"room {room_id} does not exist")

@@ -14,6 +14,8 @@ from service.autocomplete import complete
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.document import Document, normalize_newlines
+from service.errors import RoomNotFound
+from service.roles import RoomRef
 from service.rooms import RoomHub
 from service.store import Store
 
@@ -106,25 +108,47 @@ async def create_room(request: Request) -> Response:
     if "\x00" in text:
         raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
     _check_size(text, "text", settings.max_document_bytes)
-    room_id = ids.new_room_id()
-    await store.create_room(room_id, fields.language, text)
+    room = await store.create_room(ids.new_room_id(), fields.language, text, ids.new_room_id())
     return JSONResponse(
-        {"roomId": room_id, "url": f"/room/{room_id}", "version": 0, "language": fields.language},
+        {
+            "roomId": room.room_id,
+            "url": f"/room/{room.room_id}",
+            "viewId": room.view_id,
+            "viewUrl": f"/room/{room.view_id}",
+            "version": 0,
+            "language": fields.language,
+        },
         status_code=201,
     )
 
 
-async def get_room(request: Request) -> Response:
-    room_id = request.path_params["room_id"]
-    if not ids.is_room_id(room_id):
+async def resolve_room(request: Request) -> RoomRef:
+    """The room that the path's `room_id` (a room id or a view id) opens; 400 or 404."""
+    some_id = request.path_params["room_id"]
+    if not ids.is_room_id(some_id):
         raise ApiError(400, "invalid_room_id", "a room id matches [A-Za-z0-9_-]{8,58}")
     store: Store = request.app.state.store
-    state = await store.load_room_or_none(room_id)
+    try:
+        return await store.resolve(some_id)
+    except RoomNotFound:
+        raise ApiError(404, "room_not_found", f"no room {some_id}") from None
+
+
+async def get_room(request: Request) -> Response:
+    room = await resolve_room(request)
+    store: Store = request.app.state.store
+    state = await store.load_room_or_none(room.room_id)
     if state is None:
-        raise ApiError(404, "room_not_found", f"no room {room_id}")
+        raise ApiError(404, "room_not_found", f"no room {room.public_id}")
+    ids_shown = (
+        {"roomId": room.room_id, "viewId": room.view_id}
+        if room.can_edit
+        else {"viewId": room.view_id}
+    )
     return JSONResponse(
         {
-            "roomId": room_id,
+            **ids_shown,
+            "role": room.role,
             "version": state.version,
             "text": state.text,
             "language": state.language,

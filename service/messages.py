@@ -46,13 +46,23 @@ class Peer(msgspec.Struct, rename="camel"):
     selection: Selection | None
 
 
-class Hello(msgspec.Struct, tag="hello", tag_field="type", rename="camel"):
-    room_id: str
+class Hello(
+    msgspec.Struct, tag="hello", tag_field="type", rename="camel", kw_only=True, omit_defaults=True
+):
+    """A viewer's hello has no `roomId`, only its own `viewId`; `latestVersion`
+    comes only with a catch-up (`text` null)."""
+
+    room_id: str | None = None
+    view_id: str | None = None
     client_id: str
+    role: str
     version: int
+    latest_version: int | None = None
     text: str | None
     language: str
     peers: list[Peer]
+    viewers: int
+    last_run: msgspec.Raw | None
 
 
 class Update(msgspec.Struct, tag="update", tag_field="type", rename="camel"):

@@ -204,13 +204,20 @@ class LiveRoom:
             if r.presence.client_id != session.client_id
         ]
         backlog = await self._backlog(since)
+        catching_up = backlog is not None and since is not None
+        ref = session.ref
         hello = messages.Hello(
-            room_id=self.id,
+            room_id=ref.room_id if ref.can_edit else None,
+            view_id=ref.view_id,
             client_id=session.client_id,
-            version=since if backlog is not None and since is not None else self.version,
-            text=None if backlog is not None else self.doc.text,
+            role=ref.role,
+            version=since if catching_up and since is not None else self.version,
+            latest_version=self.version if catching_up else None,
+            text=None if catching_up else self.doc.text,
             language=self.language,
             peers=peer_list,
+            viewers=0,
+            last_run=None,
         )
         session.send_unbounded(messages.encode(hello))
         for message in backlog or ():

@@ -21,9 +21,10 @@ import msgspec
 from service import errors, messages
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
-from service.errors import ProtocolError
+from service.errors import ProtocolError, ReadOnly
 from service.limits import TokenBucket, WindowCounter
 from service.presence import clean_name, color_for
+from service.roles import RoomRef
 
 if TYPE_CHECKING:
     from service.rooms import LiveRoom
@@ -38,8 +39,10 @@ class Close:
 
 
 class Session:
-    def __init__(self, client_id: str, name: str | None, settings: Settings) -> None:
+    def __init__(self, client_id: str, name: str | None, settings: Settings, ref: RoomRef) -> None:
         self.client_id = client_id
+        # Which room, and whether this socket may edit it.
+        self.ref = ref
         self.name = clean_name(name, client_id)
         self.color = color_for(client_id)
         self.selection: messages.Selection | None = None
@@ -121,6 +124,9 @@ class Session:
             return
         try:
             await self._dispatch(frame)
+        except ReadOnly as exc:
+            # A viewer pressing a key is not a broken client: never closes the socket.
+            self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
         except ProtocolError as exc:
             self.report(exc)
         except DATABASE_FAILURES as exc:
@@ -145,6 +151,8 @@ class Session:
             raise ProtocolError("malformed_json", f"not valid JSON: {exc}") from None
         room = self.room
         assert room is not None
+        if not self.ref.can_edit and not isinstance(message, messages.PresenceRequest):
+            raise ReadOnly(message)
         match message:
             case messages.Push():
                 await room.push(self, message)

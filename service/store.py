@@ -14,6 +14,7 @@ import msgspec
 
 from service.document import NO_SIZE_LIMIT, Document
 from service.errors import RoomNotFound
+from service.roles import EDITOR, VIEWER, RoomRef
 
 APPLICATION_NAME = "pairpad"
 
@@ -71,13 +72,31 @@ class Store:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def create_room(self, room_id: str, language: str, text: str) -> None:
-        await self.pool.execute(
-            "INSERT INTO rooms (id, language, snapshot) VALUES ($1, $2, $3)",
+    async def create_room(
+        self, room_id: str, language: str, text: str, view_id: str | None = None
+    ) -> RoomRef:
+        """Create a room; without `view_id` the database draws one."""
+        found = await self.pool.fetchval(
+            """INSERT INTO rooms (id, language, snapshot, view_id)
+               VALUES ($1, $2, $3, coalesce($4, rtrim(translate(encode(
+                   uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')))
+               RETURNING view_id""",
             room_id,
             language,
             text,
+            view_id,
         )
+        return RoomRef(room_id, found, EDITOR)
+
+    async def resolve(self, some_id: str) -> RoomRef:
+        """The room that `some_id` opens, as its room id or its view id."""
+        row = await self.pool.fetchrow(
+            "SELECT id, view_id FROM rooms WHERE id = $1 OR view_id = $1", some_id
+        )
+        if row is None:
+            raise RoomNotFound(some_id)
+        role = EDITOR if row["id"] == some_id else VIEWER
+        return RoomRef(row["id"], row["view_id"], role)
 
     async def load_room(self, room_id: str) -> RoomState:
         """The snapshot and every update after it, read as one consistent view."""

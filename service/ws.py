@@ -73,9 +73,12 @@ async def room_socket(websocket: WebSocket) -> None:
         return
     params = websocket.query_params
     since = params.get("since")
-    session = Session(params.get("clientId") or ids.new_client_id(), params.get("name"), settings)
     try:
-        room = await hub.join(room_id, session, int(since) if since is not None else None)
+        ref = await hub.store.resolve(room_id)
+        session = Session(
+            params.get("clientId") or ids.new_client_id(), params.get("name"), settings, ref
+        )
+        room = await hub.join(ref.room_id, session, int(since) if since is not None else None)
     except RoomNotFound:
         await _refuse(websocket, errors.WS_ROOM_NOT_FOUND, "room not found")
         return
@@ -83,14 +86,14 @@ async def room_socket(websocket: WebSocket) -> None:
         log.warning("room %s: join failed: %s", room_id, exc)
         await _refuse(websocket, errors.WS_TRY_AGAIN_LATER, "database unavailable")
         return
-    log.info("open room=%s client=%s", room_id, session.client_id)
+    log.info("open room=%s client=%s role=%s", ref.room_id, session.client_id, ref.role)
     close: Close | None = None
     try:
         close = await _serve(websocket, session)
     finally:
         await hub.leave(room, session)
         code = close.code if close else "client"
-        log.info("close room=%s client=%s code=%s", room_id, session.client_id, code)
+        log.info("close room=%s client=%s code=%s", ref.room_id, session.client_id, code)
 
 
 async def _serve(websocket: WebSocket, session: Session) -> Close | None:
