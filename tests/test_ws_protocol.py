@@ -21,6 +21,9 @@ async def test_hello_carries_text_version_language_and_peers(server: ServerProce
     assert bob.hello["text"] == "print('hi')\n"
     assert bob.hello["language"] == "python"
     assert bob.hello["roomId"] == room
+    assert bob.hello["role"] == "editor"
+    assert bob.hello["viewId"] not in (None, room)
+    assert "latestVersion" not in bob.hello
     assert [p["name"] for p in bob.hello["peers"]] == ["Ada"]
     assert bob.hello["peers"][0]["color"].startswith("#")
     assert ada.client_id == "ada1"
@@ -185,19 +188,22 @@ async def test_since_replays_the_missing_updates(server: ServerProcess) -> None:
     back = await Client.connect(server, room, since=1, clientId="returning")
     assert back.hello["version"] == 1
     assert back.hello["text"] is None
+    assert back.hello["latestVersion"] == 3
     assert [(await back.recv_type("update"))["version"] for _ in range(2)] == [2, 3]
 
 
 async def test_since_at_the_current_version_replays_nothing(server: ServerProcess) -> None:
     room = await create_room(server, "abc")
     back = await Client.connect(server, room, since=0)
-    assert (back.hello["version"], back.hello["text"]) == (0, None)
+    assert (back.hello["version"], back.hello["text"], back.hello["latestVersion"]) == (0, None, 0)
 
 
 async def test_since_ahead_of_the_room_starts_over_from_the_text(server: ServerProcess) -> None:
+    """A hello that starts over carries the text and no latestVersion."""
     room = await create_room(server, "abc")
     back = await Client.connect(server, room, since=40)
     assert (back.hello["version"], back.hello["text"]) == (0, "abc")
+    assert "latestVersion" not in back.hello
 
 
 async def test_presence_reaches_peers_with_name_and_colour(server: ServerProcess) -> None:

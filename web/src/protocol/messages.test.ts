@@ -26,7 +26,23 @@ describe("parseServerMessage", () => {
     expect(parse({ type: "hello", roomId: "r", clientId: "c", version: 3, text: null, language: "go", peers: [] })).toMatchObject({
       text: null,
       version: 3,
+      latestVersion: null,
     });
+  });
+
+  it("reads v2 fields: role, viewers, latestVersion, lastRun", () => {
+    const hello = parse({
+      type: "hello", roomId: "room-1234", viewId: "view-5678", role: "editor", clientId: "c", version: 3,
+      latestVersion: 9, text: null, language: "go", peers: [], viewers: 4, lastRun: { runId: "r1" },
+    });
+    expect(hello).toMatchObject({ roomId: "room-1234", viewId: "view-5678", role: "editor", latestVersion: 9, viewers: 4, lastRun: { runId: "r1" } });
+  });
+
+  it("reads a viewer's hello, which names the room by its view id only", () => {
+    const hello = parse({
+      type: "hello", viewId: "view-5678", role: "viewer", clientId: "c", version: 0, text: "", language: "go", peers: [], viewers: 1, lastRun: null,
+    });
+    expect(hello).toMatchObject({ roomId: "view-5678", viewId: "view-5678", role: "viewer", viewers: 1, lastRun: null });
   });
 
   it("reads update, conflict, presence, leave, language and error", () => {

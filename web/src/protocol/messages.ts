@@ -1,5 +1,5 @@
 /**
- * The Pairpad wire protocol, version 1 (see PROTOCOL.md): message types and a
+ * The Pairpad wire protocol, version 2 (see PROTOCOL.md): message types and a
  * parser that checks the shape of what the server sends before anyone trusts it.
  */
 
@@ -18,15 +18,30 @@ export interface PeerInfo {
   selection: Selection | null;
 }
 
+export type Role = "editor" | "viewer";
+
 export interface HelloMessage {
   type: "hello";
+  /** The id this socket was opened with: the room id (editors) or the view id (viewers). */
   roomId: string;
+  /** The view-only id; an editor's hello carries it, a viewer's is its own id. */
+  viewId: string | null;
+  role: Role;
   clientId: string;
   version: number;
+  /**
+   * With `text: null`: the room's version when the hello was sent, so the
+   * client is caught up once it has applied that update. `null` otherwise.
+   */
+  latestVersion: number | null;
   /** `null` after a `since` reconnect: the missing updates follow as `update`s. */
   text: string | null;
   language: string;
   peers: PeerInfo[];
+  /** Viewer sockets in the room, across all processes. */
+  viewers: number;
+  /** The room's last shared run, as the server sent it (`null`: none yet). */
+  lastRun: unknown;
 }
 
 export interface UpdateMessage {
@@ -164,17 +179,24 @@ export function parseServerMessage(data: string): ServerMessage | null {
   if (!isObject(m)) return null;
   switch (m.type) {
     case "hello": {
-      if (!isString(m.roomId) || !isString(m.clientId) || !isVersion(m.version)) return null;
+      // A viewer's hello names the room by its view id only.
+      const ownId = isString(m.roomId) ? m.roomId : m.viewId;
+      if (!isString(ownId) || !isString(m.clientId) || !isVersion(m.version)) return null;
       if (!(m.text === null || isString(m.text)) || !isString(m.language)) return null;
       const peers = Array.isArray(m.peers) ? m.peers.map(toPeer) : [];
       return {
         type: "hello",
-        roomId: m.roomId,
+        roomId: ownId,
+        viewId: isString(m.viewId) ? m.viewId : null,
+        role: m.role === "viewer" ? "viewer" : "editor",
         clientId: m.clientId,
         version: m.version,
+        latestVersion: isVersion(m.latestVersion) ? m.latestVersion : null,
         text: m.text,
         language: m.language,
         peers: peers.filter((p): p is PeerInfo => p !== undefined),
+        viewers: isVersion(m.viewers) ? m.viewers : 0,
+        lastRun: isObject(m.lastRun) ? m.lastRun : null,
       };
     }
     case "update":

@@ -56,11 +56,16 @@ export class Authority {
     socket.deliver({
       type: "hello",
       roomId: "room-test",
+      viewId: "view-test",
+      role: "editor",
       clientId: socket.clientId,
       version: catchUp ? since : this.version,
+      latestVersion: catchUp ? this.version : null,
       text: catchUp ? null : this.doc.toString(),
       language: "python",
       peers: [],
+      viewers: 0,
+      lastRun: null,
     });
     if (catchUp) {
       for (let v = since; v < this.version; v++) socket.deliver(this.updateMessage(v));

@@ -119,7 +119,7 @@ export function Editor() {
       }
       const peers = hello.peers.filter((p) => p.clientId !== hello.clientId);
       view.dispatch({ effects: peersReset.of(initialPeerCursors(view.state, peers)) });
-      view.plugin(syncPlugin)?.connected(hello.text === null);
+      view.plugin(syncPlugin)?.connected(hello.text === null, hello.latestVersion);
       view.plugin(presenceReporter)?.announce();
     };
 

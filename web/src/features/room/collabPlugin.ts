@@ -15,7 +15,10 @@ export interface SyncTransport {
   report(progress: { version: number; pending: number }): void;
 }
 
-/** How long the socket must stay quiet after a `since` hello before pushing. */
+/**
+ * How long the socket must stay quiet after a `since` hello before pushing, when
+ * the hello carries no `latestVersion` (a version 1 server).
+ */
 const CATCH_UP_QUIET_MS = 150;
 
 const syncTransport = Facet.define<SyncTransport, SyncTransport | null>({ combine: (v) => v[0] ?? null });
@@ -42,9 +45,9 @@ class SyncPlugin {
     this.queueReport();
   }
 
-  connected(catchUp: boolean) {
-    this.sync.connected(catchUp);
-    if (catchUp) this.restartQuietTimer();
+  connected(catchUp: boolean, latestVersion: number | null) {
+    this.sync.connected(catchUp, latestVersion);
+    if (this.sync.isCatchingUp && !this.sync.knowsCatchUpEnd) this.restartQuietTimer();
   }
 
   disconnected() {
@@ -54,7 +57,7 @@ class SyncPlugin {
 
   receive(message: UpdateMessage) {
     this.sync.receive(message);
-    if (this.sync.isCatchingUp) this.restartQuietTimer();
+    if (this.sync.isCatchingUp && !this.sync.knowsCatchUpEnd) this.restartQuietTimer();
     this.queueReport();
   }
 

@@ -58,9 +58,8 @@ class SimClient {
             extensions: collab({ startVersion: m.version, clientID: this.id }),
           });
         }
-        this.sync.connected(m.text === null);
-        // The catch-up updates were scheduled with the hello; "quiet" comes after them.
-        if (m.text === null) this.net.schedule(socket.lastToClient, () => this.sync.caughtUp());
+        // The hello names the version that ends the catch-up (`latestVersion`).
+        this.sync.connected(m.text === null, m.latestVersion);
         break;
       case "update":
         this.sync.receive(m);
@@ -220,6 +219,24 @@ describe("CollabSync push discipline", () => {
     t.sync.caughtUp();
     expect(t.sent).toHaveLength(0);
     expect(sendableUpdates(t.state)).toHaveLength(0);
+  });
+
+  it("ends a catch-up as soon as the hello's latestVersion is applied, then pushes", () => {
+    const t = single();
+    t.type("d");
+    t.sync.connected(true, 6);
+    expect(t.sent).toHaveLength(0);
+    t.sync.receive({ type: "update", version: 6, clientId: "other", changes: [[0, "X"], 3] });
+    expect(t.sync.isCatchingUp).toBe(false);
+    expect(t.sent).toEqual([{ type: "push", version: 6, updates: [{ clientId: "me", changes: [4, [0, "d"]] }] }]);
+  });
+
+  it("is caught up at once when the hello's latestVersion is its own version", () => {
+    const t = single();
+    t.type("d");
+    t.sync.connected(true, 5);
+    expect(t.sync.isCatchingUp).toBe(false);
+    expect(t.sent).toHaveLength(1);
   });
 
   it("asks for a catch-up on a gap and ignores repeats", () => {

@@ -33,6 +33,8 @@ export class CollabSync {
   private online = false;
   /** After a `since` reconnect: the missing updates are still arriving. */
   private catchingUp = false;
+  /** The version that ends the catch-up, when the hello named it (`latestVersion`). */
+  private catchUpTarget: number | null = null;
   private inflight: { version: number; count: number } | null = null;
   /** After a `conflict`: the version to reach before pushing again. */
   private awaiting: number | null = null;
@@ -45,22 +47,38 @@ export class CollabSync {
    * `text: null`, so missed updates follow, and a push now could be answered by
    * our own earlier updates arriving, which would read as its acceptance.
    */
-  connected(catchUp: boolean): void {
+  connected(catchUp: boolean, latestVersion: number | null = null): void {
     this.online = true;
     this.inflight = null;
     this.awaiting = null;
     this.catchingUp = catchUp;
+    this.catchUpTarget = catchUp ? latestVersion : null;
+    if (this.reachedCatchUpTarget()) this.catchingUp = false;
     this.push();
   }
 
-  /** The missed updates have arrived (the socket went quiet after `hello`). */
+  /**
+   * The missed updates have arrived: the update named by the hello's
+   * `latestVersion` is applied, or (a server without it) the socket went quiet.
+   */
   caughtUp(): void {
     if (!this.catchingUp) return;
     this.catchingUp = false;
+    this.catchUpTarget = null;
     this.push();
   }
 
+  /** Whether the hello named its version, so that no quiet timer is needed. */
+  get knowsCatchUpEnd(): boolean {
+    return this.catchUpTarget !== null;
+  }
+
+  private reachedCatchUpTarget(): boolean {
+    return this.catchUpTarget !== null && getSyncedVersion(this.host.state()) >= this.catchUpTarget;
+  }
+
   disconnected(): void {
+    this.catchUpTarget = null;
     this.online = false;
     this.inflight = null;
     this.awaiting = null;
@@ -102,6 +120,10 @@ export class CollabSync {
       return;
     }
     this.host.apply(receiveUpdates(state, [update]));
+    if (this.catchingUp && this.reachedCatchUpTarget()) {
+      this.caughtUp();
+      return;
+    }
     const ownId = getClientID(state);
     if (this.inflight && message.clientId === ownId && message.version === this.inflight.version + this.inflight.count) {
       this.inflight = null;
