@@ -27,7 +27,7 @@ from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
 from service.session import Session
-from service.store import Store, StoredUpdate, VersionTaken
+from service.store import Store, StoredUpdate, VersionTaken, retention_of
 from service.writer import UpdateWriter
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class LiveRoom:
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
         self.announce_pending = False
+        # The name each client's updates were last recorded under (service/history.py).
+        self._author_names: dict[str, str] = {}
 
     @property
     def _settings(self) -> Settings:
@@ -263,6 +265,7 @@ class LiveRoom:
                 return
             candidate = self._check_push(push)
             try:
+                await self._record_author(session)
                 stored = await self._store_push(push)
                 if not stored:
                     head = await self._store.head_version(self.id)
@@ -281,6 +284,14 @@ class LiveRoom:
                 )
                 return
             self._commit_push(push, candidate)
+
+    async def _record_author(self, session: Session) -> None:
+        """Name the session's next updates, once per name rather than per update."""
+        if self._author_names.get(session.client_id) != session.name:
+            await self._store.record_author(
+                self.id, session.client_id, self.version + 1, session.name
+            )
+            self._author_names[session.client_id] = session.name
 
     async def _store_push(self, push: messages.Push) -> bool:
         """Store the push as the next versions; False when another writer took one."""
@@ -508,7 +519,7 @@ class RoomHub:
 
     async def _fold(self, room_id: str, text: str, version: int) -> None:
         try:
-            await self.store.fold(room_id, text, version, self.settings.history_keep)
+            await self.store.fold(room_id, text, version, retention_of(self.settings))
         except DATABASE_FAILURES as exc:
             log.warning("room %s: fold at version %d failed: %s", room_id, version, exc)
 
