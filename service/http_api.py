@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -206,9 +207,9 @@ async def get_version(request: Request) -> Response:
         raise ApiError(404, "room_not_found", f"no room {room.public_id}") from None
     except history.VersionNotFound as exc:
         raise ApiError(404, "version_not_found", str(exc)) from None
-    return JSONResponse(
-        {"version": found.version, "text": found.text, "at": history.iso_ms(found.at)}
-    )
+    # msgspec writes a 1 MiB text several times faster than the json module.
+    body = {"version": found.version, "text": found.text, "at": history.iso_ms(found.at)}
+    return Response(msgspec.json.encode(body), media_type="application/json")
 
 
 async def autocomplete(request: Request) -> Response:
