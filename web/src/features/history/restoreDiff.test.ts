@@ -24,6 +24,16 @@ describe("restoreChanges", () => {
     expect(applyChanges(current, changes)).toBe(target);
   });
 
+  it("keeps a cursor on a neighbouring edited line where it is", () => {
+    const current = "one A2\ntwo bob\nthree B2\n";
+    const target = "one\ntwo\nthree\n";
+    expect(restoreChanges(current, target)).toEqual([
+      { from: 3, to: 6, insert: "" },
+      { from: 10, to: 14, insert: "" },
+      { from: 20, to: 23, insert: "" },
+    ]);
+  });
+
   it("restores deleted and inserted lines", () => {
     expect(applyChanges("a\nb\nc", restoreChanges("a\nb\nc", "a\nc"))).toBe("a\nc");
     expect(applyChanges("", restoreChanges("", "x\ny\n"))).toBe("x\ny\n");

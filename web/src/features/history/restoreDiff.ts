@@ -108,26 +108,42 @@ function trimmed(from: number, removed: string, added: string): TextChange | nul
 /** Changes (left to right, in `current`'s positions) that turn `current` into `target`. */
 export function restoreChanges(current: string, target: string): TextChange[] {
   if (current === target) return [];
-  const a = splitLines(current);
-  const b = splitLines(target);
+  const changes: TextChange[] = [];
+  diffInto(changes, 0, splitLines(current), splitLines(target), true);
+  return changes;
+}
+
+/**
+ * Diff `a` against `b` (lines, or characters when `refine` is false) and push the
+ * changes, from position `base`. Each run of changed lines is diffed again by
+ * character, so that two neighbouring edited lines do not become one replacement
+ * that would sweep a peer's cursor along with it.
+ */
+function diffInto(changes: TextChange[], base: number, a: string[], b: string[], refine: boolean): void {
   const ops = diffLines(a, b, MAX_EDIT_DISTANCE);
   if (ops === null) {
-    const change = trimmed(0, current, target);
-    return change ? [change] : [];
+    const change = trimmed(base, a.join(""), b.join(""));
+    if (change) changes.push(change);
+    return;
   }
-  const changes: TextChange[] = [];
-  let pos = 0;
+  let pos = base;
   let ia = 0;
   let ib = 0;
   let hunkFrom = -1;
-  let removed = "";
-  let added = "";
+  let removed: string[] = [];
+  let added: string[] = [];
   const flush = () => {
     if (hunkFrom < 0) return;
-    const change = trimmed(hunkFrom, removed, added);
-    if (change) changes.push(change);
+    if (refine && removed.length && added.length) {
+      // Code points, so that no change falls inside a surrogate pair.
+      diffInto(changes, hunkFrom, Array.from(removed.join("")), Array.from(added.join("")), false);
+    } else {
+      const change = trimmed(hunkFrom, removed.join(""), added.join(""));
+      if (change) changes.push(change);
+    }
     hunkFrom = -1;
-    removed = added = "";
+    removed = [];
+    added = [];
   };
   for (const op of ops) {
     if (op === KEEP) {
@@ -138,14 +154,13 @@ export function restoreChanges(current: string, target: string): TextChange[] {
     }
     if (hunkFrom < 0) hunkFrom = pos;
     if (op === DELETE) {
-      removed += a[ia];
+      removed.push(a[ia]);
       pos += a[ia++].length;
     } else {
-      added += b[ib++];
+      added.push(b[ib++]);
     }
   }
   flush();
-  return changes;
 }
 
 /** `text` with `changes` applied (they are sorted and do not overlap). */
