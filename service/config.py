@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -44,7 +44,12 @@ class Settings(BaseSettings):
     fold_every: int = 200
     # History retention (README "History"): unset keeps every version forever. With
     # either limit set, history older than it is dropped, a checkpoint at a time.
-    history_keep_versions: int | None = Field(default=None, ge=0)
+    # PAIRPAD_HISTORY_KEEP is v1's name for the versions limit.
+    history_keep_versions: int | None = Field(
+        default=None,
+        ge=0,
+        validation_alias=AliasChoices("PAIRPAD_HISTORY_KEEP_VERSIONS", "PAIRPAD_HISTORY_KEEP"),
+    )
     history_keep_days: float | None = Field(default=None, ge=0)
 
     # A peer whose process dies unannounced is dropped within expiry + 1 s.

@@ -219,3 +219,26 @@ async def test_retention_by_versions_moves_oldest_and_hides_older_versions(
             late = await Client.connect(proc, room, since=3)
             assert late.hello["text"] == texts[40]
             await late.close()
+
+
+async def test_retention_by_age_keeps_recent_history_whole(database_url: str) -> None:
+    """With a limit of one second, a fold drops what lies behind the newest checkpoint
+    older than that; everything since stays readable."""
+    env = {"PAIRPAD_FOLD_EVERY": "5", "PAIRPAD_HISTORY_KEEP_DAYS": str(1 / 86400)}
+    with servers(database_url, 1, env=env) as (proc,):
+        room = await create_room(proc, "")
+        client = await Client.connect(proc, room)
+        for n in range(10):
+            await _push_text(client, n, n, "a")
+        await asyncio.sleep(1.5)
+        for n in range(10, 20):
+            await _push_text(client, n, n, "b")
+        await client.close()
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
+            page = (await http.get(f"/rooms/{room}/history")).json()
+            assert (page["oldest"], page["version"]) == (10, 20)
+            assert [u["version"] for u in page["updates"]] == list(range(11, 21))
+            assert (await http.get(f"/rooms/{room}/versions/10")).json()["text"] == "a" * 10
+            gone = await http.get(f"/rooms/{room}/versions/9")
+            assert gone.json()["error"]["code"] == "version_not_found"
