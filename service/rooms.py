@@ -196,6 +196,8 @@ class LiveRoom:
             previous.replaced = True
             previous.close(errors.WS_REPLACED, "replaced by a newer connection")
         session.room = self
+        # A new socket names its updates afresh: it may have been renamed elsewhere.
+        self._author_names.pop(session.client_id, None)
         peers = [s.presence() for s in self.sessions.values() if s is not previous]
         peer_list = [
             messages.Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
@@ -347,6 +349,13 @@ class LiveRoom:
         stretch = 1 << (self.doc.utf8_size // 1024).bit_length()
         return max(self._settings.fold_every, stretch)
 
+    def worth_folding_when_idle(self) -> bool:
+        """Every checkpoint stays as history, so an idle room writes one only after a
+        quarter interval: a visit of a few keystrokes to a big room costs no copy of it."""
+        return self.loaded and self.version - self.snapshot_version >= max(
+            1, self._fold_interval() // 4
+        )
+
     async def update_presence(self, session: Session, request: messages.PresenceRequest) -> None:
         if request.name is not None:
             session.name = clean_name(request.name, session.client_id)
@@ -420,7 +429,7 @@ class RoomHub:
         for room in list(self.rooms.values()):
             for session in room.sessions.values():
                 session.close(errors.WS_SERVICE_RESTART, "server shutting down")
-            if room.version > room.snapshot_version:
+            if room.worth_folding_when_idle():
                 with contextlib.suppress(*DATABASE_FAILURES):
                     await self._fold(room.id, room.doc.text, room.version)
             await room.shut()
@@ -489,7 +498,7 @@ class RoomHub:
         if self.rooms.get(room.id) is room:
             del self.rooms[room.id]
         await self.listener.unsubscribe(room.channel)
-        if room.loaded and room.version > room.snapshot_version:
+        if room.worth_folding_when_idle():
             self._spawn(self._fold(room.id, room.doc.text, room.version))
         self._spawn(room.shut())
 

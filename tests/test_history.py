@@ -7,6 +7,7 @@ import random
 import re
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -242,3 +243,37 @@ async def test_retention_by_age_keeps_recent_history_whole(database_url: str) ->
             assert (await http.get(f"/rooms/{room}/versions/10")).json()["text"] == "a" * 10
             gone = await http.get(f"/rooms/{room}/versions/9")
             assert gone.json()["error"]["code"] == "version_not_found"
+
+
+async def test_an_idle_room_keeps_a_checkpoint_only_after_a_quarter_interval(
+    database_url: str,
+) -> None:
+    """Checkpoints are history kept forever: a short visit writes none, a longer one
+    does when the room goes idle (fold interval 40, so a quarter is 10 versions)."""
+    env = {"PAIRPAD_FOLD_EVERY": "40"}
+    with servers(database_url, 1, env=env) as (proc,):
+        room = await create_room(proc, "")
+
+        async def visit(first: int, count: int) -> None:
+            client = await Client.connect(proc, room)
+            for n in range(first, first + count):
+                await _push_text(client, n, n, "z")
+            await client.close()
+            await asyncio.sleep(0.5)  # the room drops, and folds if worth it
+
+        async def checkpoints() -> list[int]:
+            conn = await asyncpg.connect(database_url)
+            try:
+                rows = await conn.fetch(
+                    "SELECT version FROM checkpoints WHERE room_id = $1 ORDER BY 1", room
+                )
+            finally:
+                await conn.close()
+            return [r["version"] for r in rows]
+
+        await visit(0, 3)
+        assert await checkpoints() == [0]
+        await visit(3, 9)
+        assert await checkpoints() == [0, 12]
+        async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
+            assert (await http.get(f"/rooms/{room}/versions/7")).json()["text"] == "z" * 7

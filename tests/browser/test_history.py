@@ -111,3 +111,11 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     assert lines[1].startswith("line two")
     assert Counter(lines[1].removeprefix("line two")) == Counter(typed)
     assert await editor_text(bob) == undone
+
+    # Escape closes the panel and the keyboard is back in the live editor.
+    await ada.get_by_test_id("history-button").click()
+    await expect(panel).to_be_visible()
+    await ada.keyboard.press("Escape")
+    await expect(panel).to_have_count(0)
+    await ada.keyboard.type("#")
+    assert "#" in await wait_converged([ada, bob], two_servers[0], room_id)

@@ -22,7 +22,7 @@ import {
   versionChosen,
 } from "./historySlice";
 import { firstChange, versionState } from "./historyView";
-import { restoreText } from "./liveView";
+import { focusLiveView, restoreText } from "./liveView";
 import { authorTicks, idleGaps, playbackDelay, SPEEDS, type Speed } from "./timeline";
 import { PAGE_SIZE, VersionReader, type VersionView } from "./versionReader";
 
@@ -35,7 +35,10 @@ export function HistoryButton() {
       className="button"
       data-testid="history-button"
       aria-pressed={open}
-      onClick={() => dispatch(open ? historyClosed() : historyOpened())}
+      onClick={() => {
+        dispatch(open ? historyClosed() : historyOpened());
+        if (open) focusLiveView();
+      }}
     >
       History
     </button>
@@ -136,13 +139,18 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
         dispatch(versionChosen(head));
         void refreshBounds().then(() => dispatch(versionChosen(Number.MAX_SAFE_INTEGER)));
       },
-      Escape: () => dispatch(historyClosed()),
+      Escape: close,
     };
     const action = keys[event.key];
     if (!action) return;
     event.preventDefault();
     if (event.key !== "Escape") dispatch(playStopped());
     action();
+  };
+
+  const close = () => {
+    dispatch(historyClosed());
+    focusLiveView();
   };
 
   const restore = () => {
@@ -212,7 +220,7 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
         <button type="button" className="button button-primary" data-testid="history-restore" onClick={restore} disabled={!shown || shown.version !== version}>
           Restore this version
         </button>
-        <button type="button" className="button" data-testid="history-close" onClick={() => dispatch(historyClosed())}>
+        <button type="button" className="button" data-testid="history-close" onClick={close}>
           Close
         </button>
       </div>

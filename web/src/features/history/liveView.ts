@@ -28,3 +28,8 @@ export function restoreText(target: string): boolean {
   view.focus();
   return true;
 }
+
+/** Back to live editing. */
+export function focusLiveView(): void {
+  current?.()?.focus();
+}
