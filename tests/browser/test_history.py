@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -92,6 +93,7 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     typed = " bob keeps typing here"
     typing = asyncio.create_task(bob.keyboard.type(typed, delay=60))
     await asyncio.sleep(0.5)
+    before_restore = (await room_state(two_servers[0], room_id))["version"]
     await ada.get_by_test_id("history-restore").click()
     await expect(panel).to_have_count(0)
     await typing
@@ -101,6 +103,10 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     assert lines[2] == old_lines[2] == "line three B1"
     later = lines[1].removeprefix("line two")
     assert lines[1].startswith("line two") and later and typed.endswith(later)
+    async with httpx.AsyncClient(base_url=two_servers[1].http) as http:
+        since = await http.get(f"/rooms/{room_id}/history", params={"after": before_restore})
+    authors = [u["name"] for u in since.json()["updates"]]
+    assert authors.count("Ada") == 1 and set(authors) <= {"Ada", "Bob"}  # one update
 
     # One undo in Ada's editor takes the whole restore back, and Bob's typing stays.
     await ada.keyboard.press("Control+z")
