@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.test_editor import (  # noqa: F401 (fixtures)
+    ARTIFACTS,
     SETTLE_SECONDS,
     PageOpener,
     browser,
@@ -76,6 +77,8 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     await expect(ada.locator(".cm-history-inserted, .cm-history-deleted").first).to_be_attached()
     await go_to_version(ada, old_version)
     assert await shown_text(ada) == old_text.rstrip("\n")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await ada.screenshot(path=str(ARTIFACTS / "history-panel.png"))
 
     # Play from the start at 16x to the end.
     await ada.get_by_test_id("history-speed").select_option("16")
