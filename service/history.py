@@ -103,7 +103,8 @@ Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 async def _bounds(conn: Connection, room_id: str) -> tuple[int, int]:
     """(oldest, current version); raises RoomNotFound."""
     row = await conn.fetchrow(
-        """SELECT (SELECT min(version) FROM checkpoints WHERE room_id = r.id) AS oldest,
+        """SELECT coalesce((SELECT min(version) FROM checkpoints WHERE room_id = r.id),
+                           r.snapshot_version) AS oldest,
                   greatest(r.snapshot_version,
                            (SELECT max(version) FROM checkpoints WHERE room_id = r.id),
                            (SELECT max(version) FROM updates WHERE room_id = r.id)) AS head
@@ -112,10 +113,8 @@ async def _bounds(conn: Connection, room_id: str) -> tuple[int, int]:
     )
     if row is None:
         raise RoomNotFound(room_id)
-    head = int(row["head"])
     # A room that a process without checkpoints created starts at its snapshot.
-    oldest = int(row["oldest"]) if row["oldest"] is not None else head
-    return oldest, head
+    return int(row["oldest"]), int(row["head"])
 
 
 async def history(pool: asyncpg.Pool, room_id: str, after: int, limit: int) -> HistoryPage:
@@ -161,10 +160,14 @@ async def text_at(pool: asyncpg.Pool, room_id: str, version: int) -> VersionText
             room_id,
             version,
         )
-        if base is None:  # only a room without checkpoints: its history is its head
-            text = await conn.fetchval("SELECT snapshot FROM rooms WHERE id = $1", room_id)
-            at = await conn.fetchval("SELECT folded_at FROM rooms WHERE id = $1", room_id)
-            return VersionText(version, text, at)
+        if base is None:  # a room without checkpoints: its snapshot is the only one
+            base = await conn.fetchrow(
+                "SELECT snapshot_version AS version, snapshot AS text, folded_at AS at "
+                "FROM rooms WHERE id = $1",
+                room_id,
+            )
+            if base is None:
+                raise RoomNotFound(room_id)
         start, text, at = base["version"], base["text"], base["at"]
         cached = _cache.nearest(room_id, version, start)
         if cached is not None:

@@ -1,4 +1,5 @@
-"""Every query Pairpad runs, against a pool of connections (`application_name` pairpad).
+"""Every query Pairpad runs, against a pool of connections (`application_name` pairpad),
+but history's reads (service/history.py).
 
 Statements take client input only as parameters; a channel name is built
 only from a room id that `ids.is_room_id` accepted.
@@ -211,6 +212,16 @@ class Store:
         """Keep `text` as the room's checkpoint at `version`; with a retention limit,
         drop what lies behind the newest checkpoint that the limit has passed."""
         async with self.pool.acquire() as conn, conn.transaction():
+            # A room that a process from before history created has its snapshot
+            # alone: keep that as its first checkpoint, so its history stays whole.
+            await conn.execute(
+                """INSERT INTO checkpoints (room_id, version, text, at)
+                   SELECT id, snapshot_version, snapshot, folded_at FROM rooms
+                   WHERE id = $1
+                     AND NOT EXISTS (SELECT 1 FROM checkpoints WHERE room_id = $1)
+                   ON CONFLICT DO NOTHING""",
+                room_id,
+            )
             await conn.execute(
                 """INSERT INTO checkpoints (room_id, version, text, at)
                    SELECT $1, $3, $2, coalesce(

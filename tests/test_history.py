@@ -277,3 +277,40 @@ async def test_an_idle_room_keeps_a_checkpoint_only_after_a_quarter_interval(
         assert await checkpoints() == [0, 12]
         async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
             assert (await http.get(f"/rooms/{room}/versions/7")).json()["text"] == "z" * 7
+
+
+async def test_a_room_without_checkpoints_serves_history_from_its_snapshot(
+    database_url: str,
+) -> None:
+    """A room that a process from before history created (no checkpoint row) has its
+    snapshot as oldest, and the versions after it replay from there."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO rooms (id, snapshot, snapshot_version) VALUES ('no_checkpoint', 'ab', 2)"
+        )
+        await conn.execute(
+            """INSERT INTO updates (room_id, version, client_id, changes) VALUES
+               ('no_checkpoint', 3, 'c1', '[2, [0, "c"]]'),
+               ('no_checkpoint', 4, 'c1', '[3, [0, "d"]]')"""
+        )
+    finally:
+        await conn.close()
+    with servers(database_url, 1, env={"PAIRPAD_FOLD_EVERY": "1"}) as (proc,):
+        async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
+            page = (await http.get("/rooms/no_checkpoint/history")).json()
+            assert (page["oldest"], page["version"]) == (2, 4)
+            texts = [
+                (await http.get(f"/rooms/no_checkpoint/versions/{v}")).json() for v in (2, 3, 4)
+            ]
+            assert [t["text"] for t in texts] == ["ab", "abc", "abcd"]
+            gone = await http.get("/rooms/no_checkpoint/versions/1")
+            assert gone.json()["error"]["code"] == "version_not_found"
+            # Its first fold keeps the snapshot as a checkpoint: history stays whole.
+            client = await Client.connect(proc, "no_checkpoint")
+            await _push_text(client, 4, 4, "e")
+            await client.close()
+            await asyncio.sleep(0.5)
+            page = (await http.get("/rooms/no_checkpoint/history")).json()
+            assert (page["oldest"], page["version"]) == (2, 5)
+            assert (await http.get("/rooms/no_checkpoint/versions/3")).json()["text"] == "abc"
