@@ -267,8 +267,7 @@ class LiveRoom:
                 return
             candidate = self._check_push(push)
             try:
-                await self._record_author(session)
-                stored = await self._store_push(push)
+                stored = await self._store_push(push, self._unrecorded_name(session))
                 if not stored:
                     head = await self._store.head_version(self.id)
                     conflict = messages.Conflict(version=max(head, self.version + 1))
@@ -287,29 +286,35 @@ class LiveRoom:
                 return
             self._commit_push(push, candidate)
 
-    async def _record_author(self, session: Session) -> None:
-        """Name the session's next updates, once per name rather than per update."""
-        if self._author_names.get(session.client_id) != session.name:
-            await self._store.record_author(
-                self.id, session.client_id, self.version + 1, session.name
-            )
-            self._author_names[session.client_id] = session.name
+    def _unrecorded_name(self, session: Session) -> str | None:
+        """The session's name when its updates from here on must be named anew (its
+        first push through this socket, or a rename); None nearly always."""
+        name = session.name
+        return None if self._author_names.get(session.client_id) == name else name
 
-    async def _store_push(self, push: messages.Push) -> bool:
-        """Store the push as the next versions; False when another writer took one."""
+    async def _store_push(self, push: messages.Push, name: str | None) -> bool:
+        """Store the push as the next versions, with an author span when `name` is
+        given; False when another writer took one."""
         version = self.version + 1
+        client_id = push.updates[0].client_id
         if len(push.updates) == 1:
-            update = push.updates[0]
-            changes = bytes(update.changes).decode()
-            return await self.hub.writer.store(self.id, version, update.client_id, changes)
-        # Several updates are all or none: a transaction of their own.
-        try:
-            await self._store.insert_updates(
-                self.id, version, [(u.client_id, bytes(u.changes).decode()) for u in push.updates]
-            )
-        except VersionTaken:
-            return False
-        return True
+            changes = bytes(push.updates[0].changes).decode()
+            stored = await self.hub.writer.store(self.id, version, client_id, changes, name)
+        else:
+            # Several updates are all or none: a transaction of their own.
+            try:
+                await self._store.insert_updates(
+                    self.id,
+                    version,
+                    [(u.client_id, bytes(u.changes).decode()) for u in push.updates],
+                    name,
+                )
+                stored = True
+            except VersionTaken:
+                stored = False
+        if stored and name is not None:
+            self._author_names[client_id] = name
+        return stored
 
     def _check_push(self, push: messages.Push) -> CheckedChanges | Document:
         """Validate every change set in order, changing nothing yet: one update is

@@ -161,14 +161,23 @@ class Store:
         return [StoredUpdate(r["version"], r["client_id"], r["changes"]) for r in rows]
 
     async def insert_updates(
-        self, room_id: str, first_version: int, updates: Sequence[tuple[str, str]]
+        self,
+        room_id: str,
+        first_version: int,
+        updates: Sequence[tuple[str, str]],
+        name: str | None = None,
     ) -> None:
         """Store a multi-update push (client id, changes JSON) as versions first_version, …
         in one transaction, all or none; raise VersionTaken when any of those versions
-        exists already. Single updates go through `UpdateWriter` instead."""
+        exists already. With `name`, the push's client is named so from first_version
+        on (service/history.py). Single updates go through `UpdateWriter` instead."""
         try:
             await self.pool.execute(
-                """INSERT INTO updates (room_id, version, client_id, changes)
+                """WITH named AS (
+                       INSERT INTO authors (room_id, client_id, from_version, name)
+                       SELECT $1, ($3::text[])[1], $2, $5 WHERE $5::text IS NOT NULL
+                       ON CONFLICT DO NOTHING)
+                   INSERT INTO updates (room_id, version, client_id, changes)
                    SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
                    FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
                         AS u(client_id, changes, ordinality)
@@ -177,6 +186,7 @@ class Store:
                 first_version,
                 [client_id for client_id, _ in updates],
                 [changes for _, changes in updates],
+                name,
             )
         except asyncpg.UniqueViolationError:
             raise VersionTaken from None
@@ -235,19 +245,6 @@ class Store:
             )
             if retention is not None and retention.limited:
                 await _apply_retention(conn, room_id, version, retention)
-
-    async def record_author(
-        self, room_id: str, client_id: str, from_version: int, name: str
-    ) -> None:
-        """From `from_version` on, `client_id`'s updates in the room carry `name`."""
-        await self.pool.execute(
-            """INSERT INTO authors (room_id, client_id, from_version, name)
-               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
-            room_id,
-            client_id,
-            from_version,
-            name,
-        )
 
     async def ping(self) -> None:
         await self.pool.fetchval("SELECT 1", timeout=2)

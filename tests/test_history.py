@@ -314,3 +314,16 @@ async def test_a_room_without_checkpoints_serves_history_from_its_snapshot(
             page = (await http.get("/rooms/no_checkpoint/history")).json()
             assert (page["oldest"], page["version"]) == (2, 5)
             assert (await http.get("/rooms/no_checkpoint/versions/3")).json()["text"] == "abc"
+
+
+async def test_a_push_of_several_updates_names_each_of_them(server: ServerProcess) -> None:
+    """The all-or-none path names its updates too, from the first of them on."""
+    room = await create_room(server, "")
+    cy = await Client.connect(server, room, name="Cy")
+    await cy.push(0, [[0, "a"]], [1, [0, "b"]])
+    assert (await cy.recv_type("update"))["version"] == 1
+    assert (await cy.recv_type("update"))["version"] == 2
+    await cy.close()
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        updates = (await http.get(f"/rooms/{room}/history")).json()["updates"]
+    assert [(u["version"], u["name"]) for u in updates] == [(1, "Cy"), (2, "Cy")]
