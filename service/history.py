@@ -11,6 +11,7 @@ still: a version just after a cached one replays only the difference.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from service.replay import ChunkedText
 # Past any real version, within bigint: a bigger number asked for is no version.
 MAX_VERSION = 2**62
 MAX_LIMIT = 5000
+# Replays smaller than this (updates times 64 Ki characters of text) stay on the event loop.
+_REPLAY_IN_LOOP = 64
 DEFAULT_LIMIT = 500
 
 
@@ -66,8 +69,9 @@ class TextCache:
     """Recently reconstructed texts, by (room, version), bounded in characters.
     A text at a version never changes, so nothing here is ever stale."""
 
-    def __init__(self, max_chars: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, max_chars: int = 16 * 1024 * 1024, max_entries: int = 256) -> None:
         self.max_chars = max_chars
+        self.max_entries = max_entries
         self._texts: OrderedDict[tuple[str, int], str] = OrderedDict()
         self._chars = 0
 
@@ -90,7 +94,7 @@ class TextCache:
             return
         self._texts[key] = text
         self._chars += len(text)
-        while self._chars > self.max_chars:
+        while self._chars > self.max_chars or len(self._texts) > self.max_entries:
             _, dropped = self._texts.popitem(last=False)
             self._chars -= len(dropped)
 
@@ -185,7 +189,13 @@ async def text_at(pool: asyncpg.Pool, room_id: str, version: int) -> VersionText
         )
     if len(rows) != version - start:
         raise RuntimeError(f"room {room_id}: updates {start + 1}..{version} are not all stored")
-    replayed = replay(text, [r["changes"] for r in rows])
+    changes = [r["changes"] for r in rows]
+    if len(changes) * (len(text) // 65536 + 1) > _REPLAY_IN_LOOP:
+        # Tens of milliseconds of replay would stall every socket of this process:
+        # in a thread, the event loop gets the interpreter back every few ms.
+        replayed = await asyncio.to_thread(replay, text, changes)
+    else:
+        replayed = replay(text, changes)
     _cache.put(room_id, version, replayed)
     return VersionText(version, replayed, rows[-1]["created_at"])
 
