@@ -50,12 +50,13 @@ def test_chunked_replay_equals_document_over_random_edits() -> None:
 
 
 def test_chunked_replay_of_edge_cases() -> None:
-    for text, changes, after in [
+    cases: list[tuple[str, list[Any], str]] = [
         ("", [[0, "a", "b"]], "a\nb"),
         ("abc", [[3]], ""),
         ("abc", [3, [0, "😀"]], "abc😀"),
         ("a😀b", [1, [2, "x"], 1], "axb"),
-    ]:
+    ]
+    for text, changes, after in cases:
         chunked = ChunkedText(text)
         chunked.apply(changes)
         assert chunked.text == after
