@@ -113,6 +113,10 @@ def compute_targets(results: Results) -> list[Json]:
                     missing=peers["missing"],
                 )
             )
+    if results.get("history") is not None:
+        from bench import history_seek
+
+        targets += history_seek.targets(results["history"])
     return targets
 
 
@@ -315,6 +319,10 @@ def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]
         if peers.get("missing"):
             lines += ["", f"Peers not measured: {peers['missing']}"]
 
+    if results.get("history") is not None:
+        from bench import history_seek
+
+        lines += history_seek.markdown(results["history"])
     lines += ["", "## Targets", "", "| Target | Measured | Goal | Met |", "|---|---|---|---|"]
     for t in targets:
         lines.append(

@@ -6,8 +6,8 @@ their own, all on 127.0.0.1; runs the scenarios; writes latest.json, latest.md a
 PNG plots to bench/results/ (with --quick, to bench/results/tmp/ unless --out).
 
 Scenarios: ceiling (1), typing (2), saturation (3), hot_room (4), big_doc (5),
-sockets (6), peers (7). The full run takes about 6 minutes on 2 cores; --quick
-about one minute.
+sockets (6), peers (7), history (bench/history_seek.py). The full run takes about
+6 minutes on 2 cores; --quick about one minute.
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ def _peers(bench: Bench) -> Awaitable[None]:
     return peer_systems.scenario_peers(bench)
 
 
+def _history(bench: Bench) -> Awaitable[None]:
+    from bench import history_seek
+
+    return history_seek.scenario_history(bench)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ceiling": scenarios.scenario_ceiling,
     "typing": scenarios.scenario_typing,
@@ -59,6 +65,7 @@ SCENARIOS: dict[str, Scenario] = {
     "big_doc": scenarios.scenario_big_doc,
     "sockets": scenarios.scenario_sockets,
     "peers": _peers,
+    "history": _history,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -39,10 +39,18 @@ class Settings(BaseSettings):
     # Messages waiting for a slow socket before it is closed with 1013.
     send_queue_limit: int = 2048
 
-    # A room's log is folded into its snapshot every this many updates, and when idle.
+    # A room's text is kept as a checkpoint every this many updates (more for big
+    # documents), and when it goes idle.
     fold_every: int = 200
-    # Updates kept behind the snapshot so that clients can catch up with `since`.
-    history_keep: int = 1000
+    # History retention (README "History"): unset keeps every version forever. With
+    # either limit set, history older than it is dropped, a checkpoint at a time.
+    # PAIRPAD_HISTORY_KEEP is v1's name for the versions limit.
+    history_keep_versions: int | None = Field(
+        default=None,
+        ge=0,
+        validation_alias=AliasChoices("PAIRPAD_HISTORY_KEEP_VERSIONS", "PAIRPAD_HISTORY_KEEP"),
+    )
+    history_keep_days: float | None = Field(default=None, ge=0)
 
     # A peer whose process dies unannounced is dropped within expiry + 1 s.
     presence_heartbeat_seconds: float = 10.0

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service import ids
+from service import history, ids
 from service.autocomplete import complete
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
@@ -154,6 +155,61 @@ async def get_room(request: Request) -> Response:
             "language": state.language,
         }
     )
+
+
+def _whole_number(raw: str | None, field: str, default: int) -> int:
+    """A whole number from the query or path, clamped past any real version."""
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ApiError(422, "invalid_fields", f"{field}: expected a whole number, got {raw[:40]!r}")
+    return min(int(raw), history.MAX_VERSION)
+
+
+async def get_history(request: Request) -> Response:
+    room = await resolve_room(request)
+    after = _whole_number(request.query_params.get("after"), "after", 0)
+    limit = _whole_number(request.query_params.get("limit"), "limit", history.DEFAULT_LIMIT)
+    if not 1 <= limit <= history.MAX_LIMIT:
+        raise ApiError(
+            422, "invalid_fields", f"limit: expected 1 to {history.MAX_LIMIT}, got {limit}"
+        )
+    store: Store = request.app.state.store
+    try:
+        page = await history.history(store.pool, room.room_id, after, limit)
+    except RoomNotFound:
+        raise ApiError(404, "room_not_found", f"no room {room.public_id}") from None
+    return JSONResponse(
+        {
+            "version": page.version,
+            "oldest": page.oldest,
+            "updates": [
+                {
+                    "version": u.version,
+                    "clientId": u.client_id,
+                    "name": u.name,
+                    "at": history.iso_ms(u.at),
+                    "changes": json.loads(u.changes),
+                }
+                for u in page.updates
+            ],
+        }
+    )
+
+
+async def get_version(request: Request) -> Response:
+    room = await resolve_room(request)
+    version = _whole_number(request.path_params["version"], "v", 0)
+    store: Store = request.app.state.store
+    try:
+        found = await history.text_at(store.pool, room.room_id, version)
+    except RoomNotFound:
+        raise ApiError(404, "room_not_found", f"no room {room.public_id}") from None
+    except history.VersionNotFound as exc:
+        raise ApiError(404, "version_not_found", str(exc)) from None
+    # msgspec writes a 1 MiB text several times faster than the json module.
+    body = {"version": found.version, "text": found.text, "at": history.iso_ms(found.at)}
+    return Response(msgspec.json.encode(body), media_type="application/json")
 
 
 async def autocomplete(request: Request) -> Response:

@@ -27,7 +27,7 @@ from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
 from service.session import Session
-from service.store import Store, StoredUpdate, VersionTaken
+from service.store import Store, StoredUpdate, VersionTaken, retention_of
 from service.writer import UpdateWriter
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class LiveRoom:
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
         self.announce_pending = False
+        # The name each client's updates were last recorded under (service/history.py).
+        self._author_names: dict[str, str] = {}
 
     @property
     def _settings(self) -> Settings:
@@ -194,6 +196,8 @@ class LiveRoom:
             previous.replaced = True
             previous.close(errors.WS_REPLACED, "replaced by a newer connection")
         session.room = self
+        # A new socket names its updates afresh: it may have been renamed elsewhere.
+        self._author_names.pop(session.client_id, None)
         peers = [s.presence() for s in self.sessions.values() if s is not previous]
         peer_list = [
             messages.Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
@@ -263,7 +267,7 @@ class LiveRoom:
                 return
             candidate = self._check_push(push)
             try:
-                stored = await self._store_push(push)
+                stored = await self._store_push(push, self._unrecorded_name(session))
                 if not stored:
                     head = await self._store.head_version(self.id)
                     conflict = messages.Conflict(version=max(head, self.version + 1))
@@ -282,21 +286,35 @@ class LiveRoom:
                 return
             self._commit_push(push, candidate)
 
-    async def _store_push(self, push: messages.Push) -> bool:
-        """Store the push as the next versions; False when another writer took one."""
+    def _unrecorded_name(self, session: Session) -> str | None:
+        """The session's name when its updates from here on must be named anew (its
+        first push through this socket, or a rename); None nearly always."""
+        name = session.name
+        return None if self._author_names.get(session.client_id) == name else name
+
+    async def _store_push(self, push: messages.Push, name: str | None) -> bool:
+        """Store the push as the next versions, with an author span when `name` is
+        given; False when another writer took one."""
         version = self.version + 1
+        client_id = push.updates[0].client_id
         if len(push.updates) == 1:
-            update = push.updates[0]
-            changes = bytes(update.changes).decode()
-            return await self.hub.writer.store(self.id, version, update.client_id, changes)
-        # Several updates are all or none: a transaction of their own.
-        try:
-            await self._store.insert_updates(
-                self.id, version, [(u.client_id, bytes(u.changes).decode()) for u in push.updates]
-            )
-        except VersionTaken:
-            return False
-        return True
+            changes = bytes(push.updates[0].changes).decode()
+            stored = await self.hub.writer.store(self.id, version, client_id, changes, name)
+        else:
+            # Several updates are all or none: a transaction of their own.
+            try:
+                await self._store.insert_updates(
+                    self.id,
+                    version,
+                    [(u.client_id, bytes(u.changes).decode()) for u in push.updates],
+                    name,
+                )
+                stored = True
+            except VersionTaken:
+                stored = False
+        if stored and name is not None:
+            self._author_names[client_id] = name
+        return stored
 
     def _check_push(self, push: messages.Push) -> CheckedChanges | Document:
         """Validate every change set in order, changing nothing yet: one update is
@@ -335,6 +353,13 @@ class LiveRoom:
         every 2,048 versions, which a joiner replays in well under 100 ms)."""
         stretch = 1 << (self.doc.utf8_size // 1024).bit_length()
         return max(self._settings.fold_every, stretch)
+
+    def worth_folding_when_idle(self) -> bool:
+        """Every checkpoint stays as history, so an idle room writes one only after a
+        quarter interval: a visit of a few keystrokes to a big room costs no copy of it."""
+        return self.loaded and self.version - self.snapshot_version >= max(
+            1, self._fold_interval() // 4
+        )
 
     async def update_presence(self, session: Session, request: messages.PresenceRequest) -> None:
         if request.name is not None:
@@ -409,7 +434,7 @@ class RoomHub:
         for room in list(self.rooms.values()):
             for session in room.sessions.values():
                 session.close(errors.WS_SERVICE_RESTART, "server shutting down")
-            if room.version > room.snapshot_version:
+            if room.worth_folding_when_idle():
                 with contextlib.suppress(*DATABASE_FAILURES):
                     await self._fold(room.id, room.doc.text, room.version)
             await room.shut()
@@ -478,7 +503,7 @@ class RoomHub:
         if self.rooms.get(room.id) is room:
             del self.rooms[room.id]
         await self.listener.unsubscribe(room.channel)
-        if room.loaded and room.version > room.snapshot_version:
+        if room.worth_folding_when_idle():
             self._spawn(self._fold(room.id, room.doc.text, room.version))
         self._spawn(room.shut())
 
@@ -508,7 +533,7 @@ class RoomHub:
 
     async def _fold(self, room_id: str, text: str, version: int) -> None:
         try:
-            await self.store.fold(room_id, text, version, self.settings.history_keep)
+            await self.store.fold(room_id, text, version, retention_of(self.settings))
         except DATABASE_FAILURES as exc:
             log.warning("room %s: fold at version %d failed: %s", room_id, version, exc)
 

@@ -1,4 +1,5 @@
-"""Every query Pairpad runs, against a pool of connections (`application_name` pairpad).
+"""Every query Pairpad runs, against a pool of connections (`application_name` pairpad),
+but history's reads (service/history.py).
 
 Statements take client input only as parameters; a channel name is built
 only from a room id that `ids.is_room_id` accepted.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
+from service.config import Settings
 from service.document import NO_SIZE_LIMIT, Document
 from service.errors import RoomNotFound
 from service.roles import EDITOR, VIEWER, RoomRef
@@ -24,6 +26,22 @@ class StoredUpdate:
     version: int
     client_id: str
     changes: str  # the change set's JSON text, as the client sent it
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """An operator's limit on history: versions behind the head, and/or age in days."""
+
+    versions: int | None = None
+    days: float | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.versions is not None or self.days is not None
+
+
+def retention_of(settings: Settings) -> Retention:
+    return Retention(settings.history_keep_versions, settings.history_keep_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +95,15 @@ class Store:
     ) -> RoomRef:
         """Create a room; without `view_id` the database draws one."""
         found = await self.pool.fetchval(
-            """INSERT INTO rooms (id, language, snapshot, view_id)
-               VALUES ($1, $2, $3, coalesce($4, rtrim(translate(encode(
-                   uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')))
-               RETURNING view_id""",
+            """WITH room AS (
+                   INSERT INTO rooms (id, language, snapshot, view_id)
+                   VALUES ($1, $2, $3, coalesce($4, rtrim(translate(encode(
+                       uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')))
+                   RETURNING id, view_id, created_at),
+               first AS (
+                   INSERT INTO checkpoints (room_id, version, text, at)
+                   SELECT id, 0, $3, created_at FROM room)
+               SELECT view_id FROM room""",
             room_id,
             language,
             text,
@@ -101,8 +124,16 @@ class Store:
     async def load_room(self, room_id: str) -> RoomState:
         """The snapshot and every update after it, read as one consistent view."""
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            # The newest checkpoint is the snapshot; `rooms.snapshot` only for a
+            # room that a process without checkpoints created.
             row = await conn.fetchrow(
-                "SELECT language, snapshot, snapshot_version FROM rooms WHERE id = $1", room_id
+                """SELECT r.language, coalesce(c.text, r.snapshot) AS snapshot,
+                          coalesce(c.version, r.snapshot_version) AS snapshot_version
+                   FROM rooms r LEFT JOIN LATERAL (
+                       SELECT version, text FROM checkpoints
+                       WHERE room_id = r.id ORDER BY version DESC LIMIT 1) c ON true
+                   WHERE r.id = $1""",
+                room_id,
             )
             if row is None:
                 raise RoomNotFound(room_id)
@@ -130,14 +161,23 @@ class Store:
         return [StoredUpdate(r["version"], r["client_id"], r["changes"]) for r in rows]
 
     async def insert_updates(
-        self, room_id: str, first_version: int, updates: Sequence[tuple[str, str]]
+        self,
+        room_id: str,
+        first_version: int,
+        updates: Sequence[tuple[str, str]],
+        name: str | None = None,
     ) -> None:
         """Store a multi-update push (client id, changes JSON) as versions first_version, …
         in one transaction, all or none; raise VersionTaken when any of those versions
-        exists already. Single updates go through `UpdateWriter` instead."""
+        exists already. With `name`, the push's client is named so from first_version
+        on (service/history.py). Single updates go through `UpdateWriter` instead."""
         try:
             await self.pool.execute(
-                """INSERT INTO updates (room_id, version, client_id, changes)
+                """WITH named AS (
+                       INSERT INTO authors (room_id, client_id, from_version, name)
+                       SELECT $1, ($3::text[])[1], $2, $5 WHERE $5::text IS NOT NULL
+                       ON CONFLICT DO NOTHING)
+                   INSERT INTO updates (room_id, version, client_id, changes)
                    SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
                    FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
                         AS u(client_id, changes, ordinality)
@@ -146,6 +186,7 @@ class Store:
                 first_version,
                 [client_id for client_id, _ in updates],
                 [changes for _, changes in updates],
+                name,
             )
         except asyncpg.UniqueViolationError:
             raise VersionTaken from None
@@ -154,6 +195,7 @@ class Store:
         version = await self.pool.fetchval(
             """SELECT greatest(
                    (SELECT snapshot_version FROM rooms WHERE id = $1),
+                   (SELECT max(version) FROM checkpoints WHERE room_id = $1),
                    (SELECT max(version) FROM updates WHERE room_id = $1))""",
             room_id,
         )
@@ -174,24 +216,35 @@ class Store:
             "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel, list(payloads)
         )
 
-    async def fold(self, room_id: str, text: str, version: int, history_keep: int) -> None:
-        """Make `text` the room's snapshot at `version` (unless a newer one is stored),
-        then drop updates more than `history_keep` versions behind it."""
+    async def fold(
+        self, room_id: str, text: str, version: int, retention: Retention | None = None
+    ) -> None:
+        """Keep `text` as the room's checkpoint at `version`; with a retention limit,
+        drop what lies behind the newest checkpoint that the limit has passed."""
         async with self.pool.acquire() as conn, conn.transaction():
+            # A room that a process from before history created has its snapshot
+            # alone: keep that as its first checkpoint, so its history stays whole.
             await conn.execute(
-                """UPDATE rooms SET snapshot = $2, snapshot_version = $3, folded_at = now()
-                   WHERE id = $1 AND snapshot_version < $3""",
+                """INSERT INTO checkpoints (room_id, version, text, at)
+                   SELECT id, snapshot_version, snapshot, folded_at FROM rooms
+                   WHERE id = $1
+                     AND NOT EXISTS (SELECT 1 FROM checkpoints WHERE room_id = $1)
+                   ON CONFLICT DO NOTHING""",
+                room_id,
+            )
+            await conn.execute(
+                """INSERT INTO checkpoints (room_id, version, text, at)
+                   SELECT $1, $3, $2, coalesce(
+                       (SELECT created_at FROM updates WHERE room_id = $1 AND version = $3),
+                       now())
+                   WHERE EXISTS (SELECT 1 FROM rooms WHERE id = $1)
+                   ON CONFLICT DO NOTHING""",
                 room_id,
                 text,
                 version,
             )
-            await conn.execute(
-                """DELETE FROM updates WHERE room_id = $1 AND version <= $2::bigint - $3::bigint
-                   AND version <= (SELECT snapshot_version FROM rooms WHERE id = $1)""",
-                room_id,
-                version,
-                history_keep,
-            )
+            if retention is not None and retention.limited:
+                await _apply_retention(conn, room_id, version, retention)
 
     async def ping(self) -> None:
         await self.pool.fetchval("SELECT 1", timeout=2)
@@ -207,3 +260,28 @@ async def _fetch_updates(
         after,
     )
     return [StoredUpdate(r["version"], r["client_id"], r["changes"]) for r in rows]
+
+
+async def _apply_retention(
+    conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+    room_id: str,
+    head: int,
+    retention: Retention,
+) -> None:
+    """Cut history at the newest checkpoint that a limit has passed: it becomes the
+    room's oldest version, and the updates up to it and older checkpoints go. A cut
+    only ever falls on a checkpoint, so every version from `oldest` on stays whole."""
+    cut = await conn.fetchval(
+        """SELECT max(version) FROM checkpoints
+           WHERE room_id = $1 AND version <= $2
+             AND (version <= $2 - $3::bigint
+                  OR at < now() - make_interval(secs => $4::float8))""",
+        room_id,
+        head,
+        retention.versions,
+        retention.days * 86400 if retention.days is not None else None,
+    )
+    if cut is None:
+        return
+    await conn.execute("DELETE FROM updates WHERE room_id = $1 AND version <= $2", room_id, cut)
+    await conn.execute("DELETE FROM checkpoints WHERE room_id = $1 AND version < $2", room_id, cut)

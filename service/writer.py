@@ -36,6 +36,24 @@ ON CONFLICT DO NOTHING
 RETURNING room_id, version
 """
 
+# The same, for a batch in which some client pushes for the first time through its
+# socket or under a new name: its author span goes in with its update, in the same
+# statement and transaction (service/history.py). A span whose update lost the
+# race names nothing and is harmless.
+_INSERT_BATCH_NAMED = (
+    """
+WITH named AS (
+    INSERT INTO authors (room_id, client_id, from_version, name)
+    SELECT room_id, client_id, version, name
+    FROM unnest($1::text[], $2::bigint[], $3::text[], $5::text[])
+         AS a(room_id, version, client_id, name)
+    WHERE name IS NOT NULL
+    ON CONFLICT DO NOTHING
+)
+"""
+    + _INSERT_BATCH
+)
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -43,6 +61,7 @@ class _Pending:
     version: int
     client_id: str
     changes: str
+    name: str | None
     done: asyncio.Future[bool] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -54,10 +73,13 @@ class UpdateWriter:
         self._queue: list[_Pending] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def store(self, room_id: str, version: int, client_id: str, changes: str) -> bool:
-        """Store one update; False when its version was taken. Raises a database
-        failure when the outcome is unknown."""
-        pending = _Pending(room_id, version, client_id, changes)
+    async def store(
+        self, room_id: str, version: int, client_id: str, changes: str, name: str | None = None
+    ) -> bool:
+        """Store one update (and from it on, name its client's updates `name`, when
+        given); False when its version was taken. Raises a database failure when the
+        outcome is unknown."""
+        pending = _Pending(room_id, version, client_id, changes, name)
         self._queue.append(pending)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
@@ -105,13 +127,16 @@ class UpdateWriter:
         return batch
 
     async def _insert(self, batch: list[_Pending]) -> set[tuple[str, int]]:
-        rows = await self._pool.fetch(
-            _INSERT_BATCH,
+        columns = [
             [p.room_id for p in batch],
             [p.version for p in batch],
             [p.client_id for p in batch],
             [p.changes for p in batch],
-        )
+        ]
+        if any(p.name is not None for p in batch):
+            rows = await self._pool.fetch(_INSERT_BATCH_NAMED, *columns, [p.name for p in batch])
+        else:
+            rows = await self._pool.fetch(_INSERT_BATCH, *columns)
         return {(row["room_id"], row["version"]) for row in rows}
 
     async def _settle_alone(self, pending: _Pending) -> None:

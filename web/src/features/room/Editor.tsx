@@ -23,6 +23,7 @@ import {
   updateReceived,
 } from "../connection/actions";
 import { cleanName } from "../connection/socketUrl";
+import { registerLiveView } from "../history/liveView";
 import { initialPeerCursors, peerCursor, peerCursors, peerMoved, peerRemoved, peersReset } from "../peers/peerCursors";
 import { presenceReporter, presenceTransport } from "../peers/presenceReporter";
 import { collabSync, type SyncTransport, syncPlugin } from "./collabPlugin";
@@ -149,6 +150,7 @@ export function Editor() {
         }),
       ),
       exposeDebugHandle(() => viewRef.current),
+      registerLiveView(() => viewRef.current),
     ];
     return () => {
       for (const u of unsubscribe) u();

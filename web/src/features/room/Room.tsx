@@ -4,6 +4,7 @@ import { clientId } from "../../app/identity";
 import { ROOM_ID_PATTERN } from "../../protocol/messages";
 import { connectRequested, disconnectRequested } from "../connection/actions";
 import { ConnectionStatus } from "../connection/ConnectionStatus";
+import { HistoryButton, HistoryPanel } from "../history/HistoryPanel";
 import { PeerList } from "../peers/PeerList";
 import { CopyLinkButton } from "./CopyLinkButton";
 import { Editor } from "./Editor";
@@ -45,6 +46,7 @@ export function Room({ roomId }: { roomId: string }) {
   const dispatch = useAppDispatch();
   const valid = ROOM_ID_PATTERN.test(roomId);
   const stopReason = useAppSelector((s) => s.connection.stopReason);
+  const historyOpen = useAppSelector((s) => s.history.open);
 
   // After the Editor's own effect (children first), so that it hears the first hello.
   useEffect(() => {
@@ -66,12 +68,16 @@ export function Room({ roomId }: { roomId: string }) {
         </a>
         <LanguageSelect />
         <CopyLinkButton roomId={roomId} />
+        <HistoryButton />
         <ConnectionStatus />
         <div className="spacer" />
         <PeerList />
       </header>
       <Notices roomId={roomId} />
-      <Editor />
+      <div className="room-body">
+        <Editor />
+        {historyOpen && <HistoryPanel roomId={roomId} />}
+      </div>
     </div>
   );
 }
