@@ -171,25 +171,31 @@ class Store:
         in one transaction, all or none; raise VersionTaken when any of those versions
         exists already. With `name`, the push's client is named so from first_version
         on (service/history.py). Single updates go through `UpdateWriter` instead."""
-        try:
-            await self.pool.execute(
+        # ON CONFLICT DO NOTHING rather than catching the unique violation: a lost
+        # race is the version check doing its job, not an error for the server log.
+        async with self.pool.acquire() as conn, conn.transaction():
+            stored = await conn.fetchval(
                 """WITH named AS (
                        INSERT INTO authors (room_id, client_id, from_version, name)
                        SELECT $1, ($3::text[])[1], $2, $5 WHERE $5::text IS NOT NULL
-                       ON CONFLICT DO NOTHING)
-                   INSERT INTO updates (room_id, version, client_id, changes)
-                   SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
-                   FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
-                        AS u(client_id, changes, ordinality)
-                   ORDER BY u.ordinality""",
+                       ON CONFLICT DO NOTHING),
+                   stored AS (
+                       INSERT INTO updates (room_id, version, client_id, changes)
+                       SELECT $1, $2 + u.ordinality - 1, u.client_id, u.changes
+                       FROM unnest($3::text[], $4::json[]) WITH ORDINALITY
+                            AS u(client_id, changes, ordinality)
+                       ORDER BY u.ordinality
+                       ON CONFLICT DO NOTHING
+                       RETURNING 1)
+                   SELECT count(*) FROM stored""",
                 room_id,
                 first_version,
                 [client_id for client_id, _ in updates],
                 [changes for _, changes in updates],
                 name,
             )
-        except asyncpg.UniqueViolationError:
-            raise VersionTaken from None
+            if stored != len(updates):
+                raise VersionTaken  # leaving the block rolls back the rows that went in
 
     async def head_version(self, room_id: str) -> int:
         version = await self.pool.fetchval(

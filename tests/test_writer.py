@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 
-from service.store import Store, create_pool
+from service.store import Store, VersionTaken, create_pool
 from service.writer import UpdateWriter
 
 
@@ -80,3 +81,29 @@ async def test_two_processes_racing_for_the_same_rooms_neither_deadlock_nor_doub
     finally:
         for pool in pools:
             await pool.close()
+
+
+async def test_a_multi_update_push_that_loses_a_version_stores_none_of_it(
+    database_url: str,
+) -> None:
+    """All or none: a push whose first version is taken leaves no later row behind,
+    announces nothing, and raises VersionTaken (not a unique violation in the log)."""
+    pool = await create_pool(database_url, 1, 2)
+    listener = await asyncpg.connect(database_url)
+    heard: list[str] = []
+    try:
+        store = Store(pool)
+        await store.create_room("multi-push-1", "python", "")
+        await listener.add_listener("room:multi-push-1", lambda *args: heard.append(args[3]))
+        await store.insert_updates("multi-push-1", 1, [("ada", '[[0, "a"]]')])
+        with pytest.raises(VersionTaken):
+            await store.insert_updates(
+                "multi-push-1", 1, [("bob", '[[0, "b"]]'), ("bob", '[1, [0, "c"]]')]
+            )
+        rows = await pool.fetch("SELECT version, client_id FROM updates ORDER BY version")
+        assert [(r["version"], r["client_id"]) for r in rows] == [(1, "ada")]
+        await asyncio.sleep(0.3)
+        assert len(heard) == 1
+    finally:
+        await listener.close()
+        await pool.close()
