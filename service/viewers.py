@@ -64,8 +64,13 @@ class ViewerTally:
         return self.local + sum(h.count for h in self._remote.values())
 
     def heard(self, process: str, count: int, now: float | None = None) -> bool:
-        """Record another process's count; True when that process was unknown here."""
+        """Record another process's count; True when that process was unknown here.
+        A count of 0 (a process whose last viewer left) is forgotten at once, so
+        that the process is news again when it next has viewers."""
         known = process in self._remote
+        if count == 0:
+            self._remote.pop(process, None)
+            return False
         self._remote[process] = _Heard(count, time.monotonic() if now is None else now)
         return not known
 
