@@ -1,5 +1,5 @@
 /**
- * The Pairpad wire protocol, version 1 (see PROTOCOL.md): message types and a
+ * The Pairpad wire protocol, version 2 (see PROTOCOL.md): message types and a
  * parser that checks the shape of what the server sends before anyone trusts it.
  */
 
@@ -11,22 +11,41 @@ export interface Selection {
   head: number;
 }
 
+/** The range of the document a peer has on screen (v2), so that others can follow it. */
+export interface Viewport {
+  from: number;
+  to: number;
+}
+
 export interface PeerInfo {
   clientId: string;
   name: string;
   color: string;
   selection: Selection | null;
+  /** What the peer has on screen, when it says (v2). */
+  viewport?: Viewport;
 }
+
+/** The room id edits; the view id only watches (v2). */
+export type Role = "editor" | "viewer";
 
 export interface HelloMessage {
   type: "hello";
-  roomId: string;
+  /** The room id: an editor's hello only. A viewer never learns it. */
+  roomId?: string;
+  /** The view-only id (v2): both roles get it. */
+  viewId?: string;
+  /** Always set by `parseServerMessage`; a version-1 hello means "editor". */
+  role?: Role;
   clientId: string;
   version: number;
   /** `null` after a `since` reconnect: the missing updates follow as `update`s. */
   text: string | null;
   language: string;
+  /** Editors only: viewers are counted, not listed. */
   peers: PeerInfo[];
+  /** How many viewer sockets the room has, across all processes (v2); always set by the parser. */
+  viewers?: number;
 }
 
 export interface UpdateMessage {
@@ -47,6 +66,13 @@ export interface PresenceMessage {
   name: string;
   color: string;
   selection: Selection | null;
+  viewport?: Viewport;
+}
+
+/** The room's viewer count changed (v2). */
+export interface ViewersMessage {
+  type: "viewers";
+  count: number;
 }
 
 export interface LeaveMessage {
@@ -73,6 +99,7 @@ export type ServerMessage =
   | PresenceMessage
   | LeaveMessage
   | LanguageMessage
+  | ViewersMessage
   | ErrorMessage;
 
 export interface WireUpdate {
@@ -90,6 +117,7 @@ export interface OutgoingPresence {
   type: "presence";
   selection: Selection | null;
   name?: string;
+  viewport?: Viewport;
 }
 
 export interface OutgoingLanguage {
@@ -130,16 +158,24 @@ function toSelection(v: unknown): Selection | null | undefined {
   return undefined;
 }
 
+function toViewport(v: unknown): Viewport | undefined {
+  if (isObject(v) && isPosition(v.from) && isPosition(v.to) && v.from <= v.to) return { from: v.from, to: v.to };
+  return undefined;
+}
+
 function toPeer(v: unknown): PeerInfo | undefined {
   if (!isObject(v) || !isString(v.clientId)) return undefined;
   const selection = toSelection(v.selection);
   if (selection === undefined) return undefined;
-  return {
+  const peer: PeerInfo = {
     clientId: v.clientId,
     name: isString(v.name) ? v.name : "",
     color: isString(v.color) ? v.color : "",
     selection,
   };
+  const viewport = toViewport(v.viewport);
+  if (viewport) peer.viewport = viewport;
+  return peer;
 }
 
 export function isChangesJSON(v: unknown): v is ChangesJSON {
@@ -164,18 +200,23 @@ export function parseServerMessage(data: string): ServerMessage | null {
   if (!isObject(m)) return null;
   switch (m.type) {
     case "hello": {
-      if (!isString(m.roomId) || !isString(m.clientId) || !isVersion(m.version)) return null;
+      if (!(isString(m.roomId) || isString(m.viewId)) || !isString(m.clientId) || !isVersion(m.version)) return null;
       if (!(m.text === null || isString(m.text)) || !isString(m.language)) return null;
       const peers = Array.isArray(m.peers) ? m.peers.map(toPeer) : [];
-      return {
+      const hello: HelloMessage = {
         type: "hello",
-        roomId: m.roomId,
+        // A hello without the room id is a viewer's, whatever else it says.
+        role: m.role === "viewer" || !isString(m.roomId) ? "viewer" : "editor",
         clientId: m.clientId,
         version: m.version,
         text: m.text,
         language: m.language,
         peers: peers.filter((p): p is PeerInfo => p !== undefined),
+        viewers: isVersion(m.viewers) ? m.viewers : 0,
       };
+      if (isString(m.roomId)) hello.roomId = m.roomId;
+      if (isString(m.viewId)) hello.viewId = m.viewId;
+      return hello;
     }
     case "update":
       if (!isVersion(m.version) || !isString(m.clientId) || !isChangesJSON(m.changes)) return null;
@@ -188,6 +229,8 @@ export function parseServerMessage(data: string): ServerMessage | null {
     }
     case "leave":
       return isString(m.clientId) ? { type: "leave", clientId: m.clientId } : null;
+    case "viewers":
+      return isVersion(m.count) ? { type: "viewers", count: m.count } : null;
     case "language":
       if (!isString(m.language)) return null;
       return { type: "language", language: m.language, clientId: isString(m.clientId) ? m.clientId : "" };

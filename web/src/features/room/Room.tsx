@@ -9,6 +9,7 @@ import { CopyLinkButton } from "./CopyLinkButton";
 import { Editor } from "./Editor";
 import { LanguageSelect } from "./LanguageSelect";
 import { RoomProblem } from "./RoomProblem";
+import { ViewOnlyBadge } from "./ViewOnlyBadge";
 import { noticeDismissed } from "./roomSlice";
 
 function Notices({ roomId }: { roomId: string }) {
@@ -67,6 +68,7 @@ export function Room({ roomId }: { roomId: string }) {
         <LanguageSelect />
         <CopyLinkButton roomId={roomId} />
         <ConnectionStatus />
+        <ViewOnlyBadge />
         <div className="spacer" />
         <PeerList />
       </header>
