@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from service import errors, messages
+from service.fanout import SlicedFanOut
 from service.messages import Peer, PresenceNote
 from service.viewers import Throttle, ViewerTally
 
@@ -112,6 +113,10 @@ class RoomPresence(Generic[P]):
     ) -> None:
         self.process = process
         self.local: dict[str, P] = {}
+        # `local` split by role: editors are served first, viewers in slices.
+        self._editors: dict[str, P] = {}
+        self._watchers: dict[str, P] = {}
+        self._fanout = SlicedFanOut()
         self.remote: dict[str, RemotePeer] = {}
         # The presence each peer was last shown to our sockets as, so that
         # heartbeats cost nothing per socket while nothing changes.
@@ -127,11 +132,7 @@ class RoomPresence(Generic[P]):
 
     def peers_for(self, client_id: str) -> list[Peer]:
         """The editors that a socket joining as `client_id` is told of in its hello."""
-        local = [
-            s.presence()
-            for s in self.local.values()
-            if s.client_id != client_id and not s.watches_only
-        ]
+        local = [s.presence() for s in self._editors.values() if s.client_id != client_id]
         return [
             Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
             for p in local
@@ -141,7 +142,10 @@ class RoomPresence(Generic[P]):
         """Register a socket (replacing an older one of the same client, which the
         caller has closed) and count it when it watches."""
         previous = self.local.get(peer.client_id)
+        if previous is not None:
+            self._by_role(previous).pop(previous.client_id, None)
         self.local[peer.client_id] = peer
+        self._by_role(peer)[peer.client_id] = peer
         change = int(peer.watches_only) - int(previous is not None and previous.watches_only)
         self._count_local(change)
 
@@ -150,13 +154,21 @@ class RoomPresence(Generic[P]):
         if self.local.get(peer.client_id) is not peer:
             return False
         del self.local[peer.client_id]
+        del self._by_role(peer)[peer.client_id]
         self._count_local(-int(peer.watches_only))
         return True
 
+    def _by_role(self, peer: P) -> dict[str, P]:
+        return self._watchers if peer.watches_only else self._editors
+
     def broadcast(self, message: str, exclude: str | None = None) -> None:
-        for client_id, peer in self.local.items():
+        """To every local socket but `exclude` (an editor's client id): editors at
+        once, viewers in slices (see `fanout.py`), all in order."""
+        for client_id, peer in self._editors.items():
             if client_id != exclude:
                 peer.send(message)
+        if self._watchers:
+            self._fanout.send(message, list(self._watchers.values()))
 
     # What other processes tell us.
 
@@ -227,13 +239,14 @@ class RoomPresence(Generic[P]):
             payloads.append(self._viewers_note())
         return payloads
 
-    def close(self) -> None:
-        """Stop the timers; a count not yet published goes out now (a room that
-        empties has no viewers left here)."""
+    async def close(self) -> None:
+        """Stop the timers and the fan-out; a count not yet published goes out now
+        (a room that empties has no viewers left here)."""
         self._show_viewers.cancel()
         self._publish_viewers.cancel()
         if self._viewers_published != self.viewers.local:
             self._send_viewers_note()
+        await self._fanout.close()
 
     # Viewer counts.
 

@@ -330,7 +330,7 @@ class LiveRoom:
 
     async def shut(self) -> None:
         self.closed = True
-        self.presence.close()
+        await self.presence.close()
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from tests.harness import Client, ServerProcess, insert, servers
 
@@ -313,3 +314,30 @@ async def test_viewport_is_relayed_and_checked(two_servers: list[ServerProcess])
     assert "viewport" not in presence
     for client in (ada, bob, viewer):
         await client.close()
+
+
+async def test_a_slow_viewer_is_closed_1013_and_never_holds_up_editors(
+    database_url: str,
+) -> None:
+    """A viewer that stops reading overflows its bounded queue and is closed with
+    1013, while the editors' updates keep flowing."""
+    with servers(database_url, 1, env={"PAIRPAD_SEND_QUEUE_LIMIT": "8"}) as (proc,):
+        room, view = await new_room(proc, "")
+        slow = await websockets.connect(f"{proc.ws}/ws/{view}", max_size=None, max_queue=1)
+        await slow.recv()
+        writer = await Client.connect(proc, room)
+        reader = await Client.connect(proc, room)
+        chunk = "y" * 60000
+        length = 0
+        for version in range(120):
+            changes = [[length, chunk]] if length else [[0, chunk]]
+            await writer.push(version, changes)
+            assert (await writer.recv_type("update"))["version"] == version + 1
+            assert (await reader.recv_type("update"))["version"] == version + 1
+            length = len(chunk)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(slow.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+        await writer.close()
+        await reader.close()
