@@ -2,7 +2,9 @@
 
 `viewers`: on `join` (at a given instant) open every viewer socket of the spec
 at once, stamp each socket's hello and count every frame it gets; report when
-the room is quiet. Then stamp every `update` that arrives until `close`.
+the room is quiet. Then stamp every `update` that arrives until `close`. The
+viewers are read by `rawws.RawWatcher`, so that a thousand of them cost the
+load generator little next to what they cost the server.
 
 `editors`: one editor on each server. `type`: the two take turns typing one
 character, one edit in flight, and each edit is timed from its send to its
@@ -17,7 +19,6 @@ import asyncio
 import json
 from typing import Any
 
-import websockets
 from websockets.asyncio.client import ClientConnection
 
 from bench.common import (
@@ -29,6 +30,7 @@ from bench.common import (
     recv_from_parent,
     sleep_until,
 )
+from bench.rawws import RawWatcher
 
 
 def _is_update(frame: object) -> bool:
@@ -46,40 +48,37 @@ def editors_main(spec: Json, conn: Any) -> None:
 
 
 class Watcher:
-    """One viewer socket: counts frames, stamps updates."""
+    """One viewer socket, read by the lightweight `RawWatcher`: counts frames,
+    stamps updates."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.socket: ClientConnection | None = None
-        self.reader: asyncio.Task[None] | None = None
+        self.raw: RawWatcher | None = None
         self.hello_at = 0.0
-        self.frames = 0
-        self.last_frame = 0.0
         self.arrivals: dict[int, float] = {}
-        self.closed_with: int | None = None
 
     async def open(self) -> None:
-        self.socket, hello = await open_room_socket(self.url, 120)
-        self.hello_at = self.last_frame = now()
-        self.frames = 1
-        if "roomId" in hello:
+        self.raw = await RawWatcher.open(self.url, self.arrivals.__setitem__, 120)
+        self.hello_at = self.raw.last_frame
+        assert self.raw.hello is not None
+        if "roomId" in self.raw.hello:
             raise RuntimeError("a viewer's hello carries the room id")
-        self.reader = asyncio.create_task(self._read())
 
-    async def _read(self) -> None:
-        assert self.socket is not None
-        try:
-            async for frame in self.socket:
-                t = now()
-                self.frames += 1
-                self.last_frame = t
-                if _is_update(frame):
-                    self.arrivals[json.loads(frame)["version"]] = t
-        except websockets.ConnectionClosed as closed:
-            self.closed_with = closed.rcvd.code if closed.rcvd else -1
+    @property
+    def frames(self) -> int:
+        return self.raw.frames if self.raw else 0
+
+    @property
+    def last_frame(self) -> float:
+        return self.raw.last_frame if self.raw else 0.0
+
+    @property
+    def closed_with(self) -> int | None:
+        return self.raw.closed_with if self.raw else None
 
     async def close(self) -> None:
-        await close_socket_and_reader(self.socket, self.reader)
+        if self.raw is not None:
+            await self.raw.close()
 
 
 async def run_viewers(spec: Json, conn: Any) -> None:

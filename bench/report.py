@@ -327,6 +327,19 @@ def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]
                 f"{_ms(eds.get('with_viewers'), 'p50', 'p99')} ms |",
                 f"| 6 | server memory per viewer socket | {_num(big.get('kb_per_viewer'))} KB |",
             ]
+        cost = sockets.get("send_cost")
+        if cost:
+            per = cost.get("us_per_socket") or {}
+            lines += [
+                "",
+                f"Server CPU per socket to send one {cost.get('message_bytes')}-byte message to "
+                f"{cost.get('sockets', 0):,} sockets ({cost.get('ws_protocol')}), by layer "
+                "(bench/send_cost.py):",
+                "",
+                "| path | µs per socket |",
+                "|---|---|",
+                *[f"| {name} | {_num(us, 2)} |" for name, us in per.items()],
+            ]
 
     peers = results.get("peers")
     if peers:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench import big_room, ceiling, clients, sockets
+from bench import big_room, ceiling, clients, send_cost, sockets
 from bench.common import (
     Json,
     Worker,
@@ -610,6 +610,8 @@ async def scenario_sockets(bench: Bench) -> None:
     finally:
         stop_servers([server])
     out["big_room"] = await _big_room_phase(bench)
+    out["send_cost"] = await send_cost.run(plan.big_viewers, 5 if plan.quick else 30)
+    log.info("send cost: %s", out["send_cost"])
     bench.results["sockets"] = out
 
 
@@ -792,7 +794,12 @@ async def _big_room_phase(bench: Bench) -> Json:
         )
         urls = [f"{servers[i % 2].ws}/ws/{view}" for i in range(plan.big_viewers)]
         viewers = [
-            Worker(big_room.viewers_main, {"urls": urls[n::2], "quiet_for": plan.quiet_seconds})
+            # Quiet for longer than the 1 s between two viewer counts: the join's
+            # last count is part of the join.
+            Worker(
+                big_room.viewers_main,
+                {"urls": urls[n::2], "quiet_for": max(plan.quiet_seconds, 1.5)},
+            )
             for n in range(2)
         ]
         workers = [editors, *viewers]

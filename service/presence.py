@@ -125,7 +125,9 @@ class RoomPresence(Generic[P]):
         self._publish = publish
         self.viewers = ViewerTally()
         self._viewers_published = 0
-        self._show_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers)
+        # Trailing: a burst of joins (a class opening the link) costs each socket
+        # one count per second of the burst, not one more at its start.
+        self._show_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers, leading=False)
         self._publish_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers_note)
 
     # Local sockets.

@@ -17,19 +17,21 @@ from dataclasses import dataclass
 
 
 class Throttle:
-    """Runs `action` at once when asked, then at most once per `interval`:
-    requests in between are merged into one run at the end of the interval."""
+    """Runs `action` at most once per `interval`, merging the requests in between
+    into one run. `leading`: the first request after a quiet interval runs at
+    once; otherwise it runs `interval` later, with whatever came meanwhile."""
 
-    def __init__(self, interval: float, action: Callable[[], None]) -> None:
+    def __init__(self, interval: float, action: Callable[[], None], leading: bool = True) -> None:
         self.interval = interval
         self._action = action
+        self._leading = leading
         self._last = -math.inf
         self._timer: asyncio.Handle | None = None
 
     def request(self) -> None:
         if self._timer is not None:
             return  # a run is already due and will see the latest state
-        wait = self._last + self.interval - time.monotonic()
+        wait = self._last + self.interval - time.monotonic() if self._leading else self.interval
         loop = asyncio.get_running_loop()
         # Even "at once" waits for the caller to finish what it is doing (a join
         # queues its hello first).

@@ -64,17 +64,32 @@ async def test_throttle_runs_at_once_then_at_most_once_per_interval() -> None:
     runs: list[float] = []
     loop = asyncio.get_running_loop()
     throttle = Throttle(0.2, lambda: runs.append(loop.time()))
+    started = loop.time()
     for _ in range(50):
         throttle.request()
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.3)
-    assert 2 <= len(runs) <= 4
+    assert runs[0] - started < 0.1  # leading: the first request runs at once
+    assert 2 <= len(runs) <= (loop.time() - started) / 0.2 + 1
     assert all(b - a >= 0.19 for a, b in itertools.pairwise(runs))
     throttle.request()
     throttle.cancel()
     count = len(runs)
     await asyncio.sleep(0.3)
     assert len(runs) == count
+
+
+async def test_trailing_throttle_waits_an_interval_and_runs_once_for_a_burst() -> None:
+    runs: list[float] = []
+    loop = asyncio.get_running_loop()
+    throttle = Throttle(0.2, lambda: runs.append(loop.time()), leading=False)
+    started = loop.time()
+    for _ in range(10):
+        throttle.request()
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.25)
+    assert len(runs) == 1
+    assert runs[0] - started >= 0.19
 
 
 def test_tally_sums_processes_and_forgets_the_quiet_and_the_empty() -> None:
