@@ -823,12 +823,24 @@ async def _big_room_phase(bench: Bench) -> Json:
         rss_after = sum(rss(pid) for pid in pids)
         watched = await typing(plan.big_typing_seconds)
         interval = 0.25
+        # Server CPU per update: what the fan-out costs, whatever else the machine
+        # runs; the idle rate (heartbeats, viewer counts) measured first, taken out.
+        idle_meter = CpuMeter({"servers": pids}, None)
+        idle_meter.start()
+        await asyncio.sleep(1.0)
+        idle = idle_meter.stop()
+        idle_rate = (idle["servers"] or 0.0) / (idle["wall"] or 1.0)
+        meter = CpuMeter({"servers": pids}, None)
         start = now() + 0.5
         editors.send(
             "fanout", {"t_start": start, "updates": plan.big_updates, "interval": interval}
         )
+        meter.start()
         sends = (await editors.expect("sent", plan.big_updates * interval + 120))["sends"]
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
+        busy = meter.stop()
+        fan_cpu = (busy["servers"] or 0.0) - idle_rate * (busy["wall"] or 0.0)
+        await asyncio.sleep(0.5)
         for w in viewers:
             w.send("close", None)
         results = [await w.expect("result", 120) for w in viewers]
@@ -865,6 +877,7 @@ async def _big_room_phase(bench: Bench) -> Json:
         },
         "fanout_to_all_ms": summarize_ms(to_all),
         "missing_deliveries": missing,
+        "server_cpu_ms_per_update": round(max(0.0, fan_cpu) * 1000 / max(len(sends), 1), 2),
         "editors_edit_to_peer_ms": {"no_viewers": alone_ms, "with_viewers": watched_ms},
         "editors_p99_ratio": ratio(watched_ms["p99"], alone_ms["p99"]),
         "kb_per_viewer": round((rss_after - rss_before) / KIB / max(opened, 1), 2),
