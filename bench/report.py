@@ -89,6 +89,7 @@ def compute_targets(results: Results) -> list[Json]:
                 kb < 50,
             )
         )
+    targets += _big_room_targets((sockets or {}).get("big_room"))
     peers = results.get("peers")
     if peers is not None:
         for name, peer in (peers.get("systems") or {}).items():
@@ -118,6 +119,41 @@ def compute_targets(results: Results) -> list[Json]:
 
         targets += history_seek.targets(results["history"])
     return targets
+
+
+def _big_room_targets(big: Json | None) -> list[Json]:
+    """Scenario 6's big room: 2 editors and many viewers on two processes."""
+    if not big:
+        return []
+    n = f"{big['viewers']:,}"
+    join = big.get("join_seconds")
+    frames = (big.get("frames_per_viewer") or {}).get("max")
+    fan = (big.get("fanout_to_all_ms") or {}).get("p50")
+    r = big.get("editors_p99_ratio")
+    return [
+        _target(f"big room: {n} viewers all joined, s", join, "< 3", join is not None and join < 3),
+        _target(
+            f"big room: frames per viewer for the whole join ({n} viewers), max",
+            frames,
+            "<= 3",
+            frames is not None and frames <= 3,
+            mean=(big.get("frames_per_viewer") or {}).get("mean"),
+        ),
+        _target(
+            f"big room: one update to all {n} viewers, p50 ms",
+            fan,
+            "< 15",
+            fan is not None and fan < 15,
+            p99_ms=(big.get("fanout_to_all_ms") or {}).get("p99"),
+        ),
+        _target(
+            f"big room: editors' edit-to-peer p99 with {n} viewers / with none",
+            r,
+            "<= 1.5",
+            r is not None and r <= 1.5,
+            kb_per_viewer=big.get("kb_per_viewer"),
+        ),
+    ]
 
 
 # Markdown.
@@ -275,6 +311,39 @@ def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]
             f"| 6 | sockets closed by the server | "
             f"{idle.get('closed_by_server', 0) + fan.get('closed_by_server', 0)} |",
         ]
+        big = sockets.get("big_room")
+        if big:
+            frames = big.get("frames_per_viewer") or {}
+            eds = big.get("editors_edit_to_peer_ms") or {}
+            lines += [
+                "",
+                f"| # | Big room: 2 editors, {big['viewers']:,} viewers, two processes | Value |",
+                "|---|---|---|",
+                f"| 6 | all viewers joined (last hello) | {_num(big.get('join_seconds'), 2)} s |",
+                f"| 6 | frames per viewer for the whole join, mean / p99 / max | "
+                f"{_num(frames.get('mean'), 2)} / {_num(frames.get('p99'))} / "
+                f"{_num(frames.get('max'))} |",
+                f"| 6 | one update to all viewers, p50 / p99 / max | "
+                f"{_ms(big.get('fanout_to_all_ms'), 'p50', 'p99', 'max')} ms |",
+                f"| 6 | editors' edit-to-peer p50 / p99, no viewers | "
+                f"{_ms(eds.get('no_viewers'), 'p50', 'p99')} ms |",
+                f"| 6 | ... with the viewers (p99 ratio {_num(big.get('editors_p99_ratio'), 2)}) | "
+                f"{_ms(eds.get('with_viewers'), 'p50', 'p99')} ms |",
+                f"| 6 | server memory per viewer socket | {_num(big.get('kb_per_viewer'))} KB |",
+            ]
+        cost = sockets.get("send_cost")
+        if cost:
+            per = cost.get("us_per_socket") or {}
+            lines += [
+                "",
+                f"Server CPU per socket to send one {cost.get('message_bytes')}-byte message to "
+                f"{cost.get('sockets', 0):,} sockets ({cost.get('ws_protocol')}), by layer "
+                "(bench/send_cost.py):",
+                "",
+                "| path | µs per socket |",
+                "|---|---|",
+                *[f"| {name} | {_num(us, 2)} |" for name, us in per.items()],
+            ]
 
     peers = results.get("peers")
     if peers:
@@ -382,6 +451,14 @@ def _problems(results: Results, with_noise: bool = True) -> list[str]:
             example = f"; e.g. {stuck}" if stuck else ""
             errors = problems.get("error_examples") or ""
             out.append(f"{t['label']}: {bad} {errors}{example}")
+    big = (results.get("sockets") or {}).get("big_room") or {}
+    big_bad = {
+        k: big[k]
+        for k in ("failures", "missing_deliveries", "closed_by_server", "editor_errors")
+        if big.get(k)
+    }
+    if big_bad:
+        out.append(f"big room: {big_bad}")
     logs = results.get("logs") or {}
     for where in ("servers", "postgres"):
         for message, count in (logs.get(where) or {}).items():

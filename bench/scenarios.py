@@ -9,8 +9,19 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import ceiling, clients, sockets
-from bench.common import Json, Worker, jain_index, now, ratio, sleep_until, summarize_ms
+import httpx
+
+from bench import big_room, ceiling, clients, send_cost, sockets
+from bench.common import (
+    Json,
+    Worker,
+    jain_index,
+    now,
+    percentile,
+    ratio,
+    sleep_until,
+    summarize_ms,
+)
 from bench.infra import (
     CpuMeter,
     Postgres,
@@ -54,6 +65,10 @@ class Plan:
     fanout_updates: int
     peer_rooms: int
     peer_seconds: float
+    # The big room: 2 editors and this many viewers on two processes.
+    big_viewers: int
+    big_typing_seconds: float
+    big_updates: int
     # Also the peers' hot room and Pairpad on one process (the full run only).
     peer_extras: bool = True
     # A socket phase is ready once no frame has arrived for this long.
@@ -81,6 +96,9 @@ class Plan:
                 fanout_updates=5,
                 peer_rooms=10,
                 peer_seconds=3,
+                big_viewers=100,
+                big_typing_seconds=2,
+                big_updates=5,
                 peer_extras=False,
                 quiet_seconds=0.5,
             )
@@ -103,6 +121,9 @@ class Plan:
             fanout_updates=20,
             peer_rooms=100,
             peer_seconds=12,
+            big_viewers=1000,
+            big_typing_seconds=10,
+            big_updates=40,
         )
 
     def override(self, setting: str) -> None:
@@ -588,6 +609,9 @@ async def scenario_sockets(bench: Bench) -> None:
         )
     finally:
         stop_servers([server])
+    out["big_room"] = await _big_room_phase(bench)
+    out["send_cost"] = await send_cost.run(plan.big_viewers, 5 if plan.quick else 30)
+    log.info("send cost: %s", out["send_cost"])
     bench.results["sockets"] = out
 
 
@@ -744,3 +768,122 @@ async def _fanout_phase(
 
 def median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
+
+
+async def _room_with_view(server: ServerProcess) -> tuple[str, str]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(f"{server.http}/rooms", json={"text": ""})
+        response.raise_for_status()
+        body = response.json()
+    return str(body["roomId"]), str(body["viewId"])
+
+
+async def _big_room_phase(bench: Bench) -> Json:
+    """2 editors (one per process) and `big_viewers` viewers (half per process) in one
+    room: the viewers' join (time, frames per viewer), the editors' edit-to-peer
+    latency without and then with the viewers, one update to every viewer, and
+    the servers' memory per viewer socket."""
+    plan = bench.plan
+    servers = start_servers(bench.db_url, 2)
+    workers: list[Worker] = []
+    try:
+        pids = [server_pid(s) for s in servers]
+        room, view = await _room_with_view(servers[0])
+        editors = Worker(
+            big_room.editors_main, {"tag": "big", "urls": [f"{s.ws}/ws/{room}" for s in servers]}
+        )
+        urls = [f"{servers[i % 2].ws}/ws/{view}" for i in range(plan.big_viewers)]
+        viewers = [
+            # Quiet for longer than the 1 s between two viewer counts: the join's
+            # last count is part of the join.
+            Worker(
+                big_room.viewers_main,
+                {"urls": urls[n::2], "quiet_for": max(plan.quiet_seconds, 1.5)},
+            )
+            for n in range(2)
+        ]
+        workers = [editors, *viewers]
+        for w in workers:
+            await w.expect("ready", 120)
+
+        async def typing(seconds: float) -> list[float]:
+            start = now() + 0.2
+            editors.send("type", {"t_start": start, "t_end": start + seconds, "interval": 0.05})
+            typed = await editors.expect("typed", seconds + 120)
+            return list(typed["latencies"])
+
+        await typing(1.0)  # warm the code paths
+        alone = await typing(plan.big_typing_seconds)
+        await asyncio.sleep(0.5)
+        rss_before = sum(rss(pid) for pid in pids)
+        t_join = now() + 0.5
+        for w in viewers:
+            w.send("join", {"t_join": t_join})
+        joined = [await w.expect("joined", 300) for w in viewers]
+        rss_after = sum(rss(pid) for pid in pids)
+        watched = await typing(plan.big_typing_seconds)
+        interval = 0.25
+        # Server CPU per update: what the fan-out costs, whatever else the machine
+        # runs; the idle rate (heartbeats, viewer counts) measured first, taken out.
+        idle_meter = CpuMeter({"servers": pids}, None)
+        idle_meter.start()
+        await asyncio.sleep(1.0)
+        idle = idle_meter.stop()
+        idle_rate = (idle["servers"] or 0.0) / (idle["wall"] or 1.0)
+        meter = CpuMeter({"servers": pids}, None)
+        start = now() + 0.5
+        editors.send(
+            "fanout", {"t_start": start, "updates": plan.big_updates, "interval": interval}
+        )
+        meter.start()
+        sends = (await editors.expect("sent", plan.big_updates * interval + 120))["sends"]
+        await asyncio.sleep(0.5)
+        busy = meter.stop()
+        fan_cpu = (busy["servers"] or 0.0) - idle_rate * (busy["wall"] or 0.0)
+        await asyncio.sleep(0.5)
+        for w in viewers:
+            w.send("close", None)
+        results = [await w.expect("result", 120) for w in viewers]
+        editors.send("close", None)
+        errors = (await editors.expect("result", 60))["errors"]
+    finally:
+        for w in workers:
+            w.stop()
+        stop_servers(servers)
+    arrivals = [a for r in results for a in r["arrivals"]]
+    to_all: list[float] = []
+    missing = 0
+    for version, sent_at in sends:
+        times = [a.get(version) for a in arrivals]
+        got = [t for t in times if t is not None]
+        missing += len(times) - len(got)
+        if got:
+            to_all.append(max(got) - sent_at)
+    frames = sorted(f for j in joined for f in j["frames"])
+    opened = sum(j["opened"] for j in joined)
+    alone_ms, watched_ms = summarize_ms(alone), summarize_ms(watched)
+    bench.samples[f"big room: edit-to-peer, {plan.big_viewers} viewers"] = watched
+    bench.samples["big room: edit-to-peer, no viewers"] = alone
+    bench.samples[f"big room: one update to {plan.big_viewers} viewers"] = to_all
+    out = {
+        "viewers": plan.big_viewers,
+        "opened": opened,
+        "failures": [f for j in joined for f in j["failures"]][:3],
+        "join_seconds": round(max(j["last_hello"] for j in joined) - t_join, 3),
+        "frames_per_viewer": {
+            "mean": round(sum(frames) / max(len(frames), 1), 2),
+            "p99": percentile(frames, 99) if frames else None,
+            "max": frames[-1] if frames else None,
+        },
+        "fanout_to_all_ms": summarize_ms(to_all),
+        "missing_deliveries": missing,
+        "server_cpu_ms_per_update": round(max(0.0, fan_cpu) * 1000 / max(len(sends), 1), 2),
+        "editors_edit_to_peer_ms": {"no_viewers": alone_ms, "with_viewers": watched_ms},
+        "editors_p99_ratio": ratio(watched_ms["p99"], alone_ms["p99"]),
+        "kb_per_viewer": round((rss_after - rss_before) / KIB / max(opened, 1), 2),
+        "closed_by_server": sum(j["closed_by_server"] for j in joined)
+        + sum(len(r["close_codes"]) for r in results),
+        "editor_errors": errors,
+    }
+    log.info("big room: %s", out)
+    return out

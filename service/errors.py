@@ -36,7 +36,8 @@ class ReadOnly(ProtocolError):
     """A viewer asked for something only an editor may do (push, language, run)."""
 
     def __init__(self, message: object) -> None:
-        kind = type(message).__name__.removesuffix("Request").lower()
+        kind = message if isinstance(message, str) else type(message).__name__
+        kind = kind.removesuffix("Request").lower()[:40]
         super().__init__("read_only", f"this link only watches the room: {kind} not allowed")
 
 

@@ -16,6 +16,13 @@ class Selection(msgspec.Struct, frozen=True):
     head: int
 
 
+class Viewport(msgspec.Struct, frozen=True):
+    """The range of the document its sender has on screen (v2), so others can follow."""
+
+    start: int = msgspec.field(name="from")
+    end: int = msgspec.field(name="to")
+
+
 class PushedUpdate(msgspec.Struct, rename="camel"):
     client_id: str
     changes: msgspec.Raw
@@ -29,6 +36,7 @@ class Push(msgspec.Struct, tag="push", tag_field="type"):
 class PresenceRequest(msgspec.Struct, tag="presence", tag_field="type"):
     selection: Selection | None = None
     name: str | None = None
+    viewport: Viewport | None = None
 
 
 class LanguageRequest(msgspec.Struct, tag="language", tag_field="type"):
@@ -75,11 +83,14 @@ class Conflict(msgspec.Struct, tag="conflict", tag_field="type"):
     version: int
 
 
-class Presence(msgspec.Struct, tag="presence", tag_field="type", rename="camel"):
+class Presence(
+    msgspec.Struct, tag="presence", tag_field="type", rename="camel", omit_defaults=True
+):
     client_id: str
     name: str
     color: str
     selection: Selection | None
+    viewport: Viewport | None = None
 
 
 class Leave(msgspec.Struct, tag="leave", tag_field="type", rename="camel"):
@@ -96,21 +107,34 @@ class Error(msgspec.Struct, tag="error", tag_field="type"):
     message: str
 
 
+class Viewers(msgspec.Struct, tag="viewers", tag_field="type"):
+    """How many viewer sockets the room has across all processes (v2)."""
+
+    count: int
+
+
 # What arrives on a room's NOTIFY channel. Presence and leave notes also name
 # the socket they concern, and a join says when it happened, so that a client
 # id that moved to another process replaces its old socket there (4409) and a
 # late leave from the old socket is ignored.
-class PresenceNote(msgspec.Struct, tag="presence", tag_field="type", rename="camel"):
+class PresenceNote(
+    msgspec.Struct, tag="presence", tag_field="type", rename="camel", omit_defaults=True
+):
     client_id: str
     name: str
     color: str
     selection: Selection | None
     socket: str
     joined_at: int | None = None
+    viewport: Viewport | None = None
 
     def for_clients(self) -> Presence:
         return Presence(
-            client_id=self.client_id, name=self.name, color=self.color, selection=self.selection
+            client_id=self.client_id,
+            name=self.name,
+            color=self.color,
+            selection=self.selection,
+            viewport=self.viewport,
         )
 
 
@@ -128,7 +152,14 @@ class UpdateNote(msgspec.Struct, tag="update", tag_field="type", rename="camel")
     truncated: bool = False
 
 
-Note = UpdateNote | PresenceNote | LeaveNote | Language
+# One process's own count of a room's viewer sockets (the `viewers` message
+# carries the sum over processes); `process` tells the processes apart.
+class ViewersNote(msgspec.Struct, tag="viewers", tag_field="type"):
+    count: int
+    process: str
+
+
+Note = UpdateNote | PresenceNote | LeaveNote | Language | ViewersNote
 
 _client_decoder = msgspec.json.Decoder(ClientMessage)
 _note_decoder = msgspec.json.Decoder(Note)

@@ -1,13 +1,25 @@
-"""Who is in a room: colours, names, and peers heard of from other processes."""
+"""Who is in a room: its local sockets, the editors heard of from other
+processes, and how many watch.
+
+Editors are announced on the room's channel and listed; viewers are only
+counted (see `viewers.py`). `RoomPresence` knows nothing of rooms or
+WebSockets: it sees each local socket through the small `LocalPeer` interface,
+shows things to them through `send`, and asks its owner to publish notes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
+from service import errors, messages
+from service.fanout import SlicedFanOut
 from service.messages import Peer, PresenceNote
+from service.viewers import Throttle, ViewerTally
 
 # Distinct on both light and dark backgrounds.
 PALETTE = (
@@ -50,3 +62,216 @@ class RemotePeer:
     def as_peer(self) -> Peer:
         p = self.presence
         return Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
+
+
+class LocalPeer(Protocol):
+    """What presence needs of one of this process's sockets (a `Session`)."""
+
+    client_id: str
+    socket_id: str
+    replaced: bool
+    # The last viewer count this socket was told, so that nobody hears it twice.
+    viewers_seen: int
+
+    @property
+    def watches_only(self) -> bool: ...
+
+    @property
+    def closing(self) -> bool: ...
+
+    def send(self, message: str) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+    def presence(self) -> messages.Presence: ...
+
+    def presence_note(self, joining: bool = False) -> PresenceNote: ...
+
+    def newer_than(self, note: PresenceNote) -> bool: ...
+
+
+P = TypeVar("P", bound=LocalPeer)
+
+# A viewer count reaches sockets at most this often.
+VIEWERS_INTERVAL_SECONDS = 1.0
+
+
+class RoomPresence(Generic[P]):
+    """One room's people as this process sees them.
+
+    `local` holds every socket of the room on this process, editors and viewers,
+    by client id. `schedule_announce` asks the owner to announce the local
+    editors (and the local viewer count) soon, for a newcomer elsewhere;
+    `publish` hands the owner notes to send on the room's channel.
+    """
+
+    def __init__(
+        self,
+        process: str,
+        schedule_announce: Callable[[], None],
+        publish: Callable[[list[str]], None],
+    ) -> None:
+        self.process = process
+        self.local: dict[str, P] = {}
+        # `local` split by role: editors are served first, viewers in slices.
+        self._editors: dict[str, P] = {}
+        self._watchers: dict[str, P] = {}
+        self._fanout = SlicedFanOut()
+        self.remote: dict[str, RemotePeer] = {}
+        # The presence each peer was last shown to our sockets as, so that
+        # heartbeats cost nothing per socket while nothing changes.
+        self._shown: dict[str, messages.Presence] = {}
+        self._schedule_announce = schedule_announce
+        self._publish = publish
+        self.viewers = ViewerTally()
+        self._viewers_published = 0
+        # Trailing: a burst of joins (a class opening the link) costs each socket
+        # one count per second of the burst, not one more at its start.
+        self._show_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers, leading=False)
+        self._publish_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers_note)
+
+    # Local sockets.
+
+    def peers_for(self, client_id: str) -> list[Peer]:
+        """The editors that a socket joining as `client_id` is told of in its hello."""
+        local = [s.presence() for s in self._editors.values() if s.client_id != client_id]
+        return [
+            Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
+            for p in local
+        ] + [r.as_peer() for r in self.remote.values() if r.presence.client_id != client_id]
+
+    def add(self, peer: P) -> None:
+        """Register a socket (replacing an older one of the same client, which the
+        caller has closed) and count it when it watches."""
+        previous = self.local.get(peer.client_id)
+        if previous is not None:
+            self._by_role(previous).pop(previous.client_id, None)
+        self.local[peer.client_id] = peer
+        self._by_role(peer)[peer.client_id] = peer
+        change = int(peer.watches_only) - int(previous is not None and previous.watches_only)
+        self._count_local(change)
+
+    def remove(self, peer: P) -> bool:
+        """Forget a socket; True when it was current (not replaced) and so left."""
+        if self.local.get(peer.client_id) is not peer:
+            return False
+        del self.local[peer.client_id]
+        del self._by_role(peer)[peer.client_id]
+        self._count_local(-int(peer.watches_only))
+        return True
+
+    def _by_role(self, peer: P) -> dict[str, P]:
+        return self._watchers if peer.watches_only else self._editors
+
+    def broadcast(self, message: str, exclude: str | None = None) -> None:
+        """To every local socket but `exclude` (an editor's client id): editors at
+        once, viewers in slices (see `fanout.py`), all in order."""
+        for client_id, peer in self._editors.items():
+            if client_id != exclude:
+                peer.send(message)
+        if self._watchers:
+            self._fanout.send(message, list(self._watchers.values()))
+
+    # What other processes tell us.
+
+    def heard_presence(self, note: PresenceNote) -> None:
+        local = self.local.get(note.client_id)
+        if local is not None and local.socket_id != note.socket:
+            if note.joined_at is None or local.newer_than(note):
+                return  # news of an older socket of this client elsewhere
+            # The client reconnected through another process: that socket wins.
+            self.remove(local)
+            local.replaced = True
+            local.close(errors.WS_REPLACED, "replaced by a newer connection")
+            local = None
+        if local is None:
+            known = self.remote.get(note.client_id)
+            self.remote[note.client_id] = RemotePeer(note)
+            if known is None or note.joined_at is not None:
+                # Someone (re)joined through another process: tell them who is here.
+                self._schedule_announce()
+        presence = note.for_clients()
+        if self._shown.get(note.client_id) == presence:
+            return  # a heartbeat or re-announce: nothing new for our sockets
+        self._shown[note.client_id] = presence
+        self.broadcast(messages.encode(presence), exclude=note.client_id)
+
+    def heard_leave(self, note: messages.LeaveNote) -> None:
+        if note.client_id in self.local:
+            return  # the client is here now, through a newer socket
+        known = self.remote.get(note.client_id)
+        if known is not None:
+            if known.presence.socket != note.socket:
+                return  # the leave of a socket that was already replaced
+            del self.remote[note.client_id]
+        self._shown.pop(note.client_id, None)
+        self.broadcast(messages.encode(messages.Leave(client_id=note.client_id)))
+
+    def heard_viewers(self, note: messages.ViewersNote) -> None:
+        if note.process == self.process:
+            return  # our own count, back from the channel
+        if self.viewers.heard(note.process, note.count):
+            # A process new to this room: it learns our count (and editors) soon.
+            self._schedule_announce()
+        self._show_viewers.request()
+
+    def expire(self, older_than: float) -> None:
+        """Forget what processes that went quiet told us: their editors leave, their
+        viewers stop counting."""
+        for client_id, peer in list(self.remote.items()):
+            if peer.heard_at < older_than:
+                del self.remote[client_id]
+                self._shown.pop(client_id, None)
+                self.broadcast(messages.encode(messages.Leave(client_id=client_id)))
+        if self.viewers.expire(older_than):
+            self._show_viewers.request()
+
+    # What we tell other processes.
+
+    def announcement(self, peers: Iterable[P] | None = None, joining: bool = False) -> list[str]:
+        """Notes announcing `peers` (default: every local editor) and, for a full
+        announce, this process's viewer count while it has viewers."""
+        chosen = self.local.values() if peers is None else peers
+        payloads = [
+            messages.encode(p.presence_note(joining))
+            for p in chosen
+            if not p.watches_only and not p.closing
+        ]
+        if peers is None and self.viewers.local:
+            payloads.append(self._viewers_note())
+        return payloads
+
+    async def close(self) -> None:
+        """Stop the timers and the fan-out; a count not yet published goes out now
+        (a room that empties has no viewers left here)."""
+        self._show_viewers.cancel()
+        self._publish_viewers.cancel()
+        if self._viewers_published != self.viewers.local:
+            self._send_viewers_note()
+        await self._fanout.close()
+
+    # Viewer counts.
+
+    def _count_local(self, change: int) -> None:
+        if change:
+            self.viewers.local += change
+            self._publish_viewers.request()
+            self._show_viewers.request()
+
+    def _viewers_note(self) -> str:
+        self._viewers_published = self.viewers.local
+        return messages.encode(messages.ViewersNote(count=self.viewers.local, process=self.process))
+
+    def _send_viewers_note(self) -> None:
+        if self._viewers_published != self.viewers.local:
+            self._publish([self._viewers_note()])
+
+    def _send_viewers(self) -> None:
+        """Tell each socket the room's count, once, and only when it is news to it."""
+        total = self.viewers.total
+        message: str | None = None
+        for peer in self.local.values():
+            if peer.viewers_seen != total:
+                peer.viewers_seen = total
+                message = message or messages.encode(messages.Viewers(count=total))
+                peer.send(message)

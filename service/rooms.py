@@ -1,4 +1,4 @@
-"""The rooms this process serves: their text, their sockets, their peers.
+"""The rooms this process serves: their text and their sockets.
 
 A `LiveRoom` mirrors one room's state at some version and delivers every
 update to its local sessions in strictly increasing version order. Updates
@@ -6,6 +6,7 @@ arrive two ways: pushes that this process stored (delivered right after their
 commit) and notifications from other processes (delivered by the room's pump
 task). Both go through the room's lock and the same rule: apply the next
 version, drop what is already applied, read any gap from the table.
+Who is in a room, and how many watch it, is `presence.RoomPresence`'s job.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
@@ -25,7 +27,7 @@ from service.dbfailures import DATABASE_FAILURES
 from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
-from service.presence import RemotePeer, clean_name
+from service.presence import RoomPresence, clean_name
 from service.session import Session
 from service.store import Store, StoredUpdate, VersionTaken, retention_of
 from service.writer import UpdateWriter
@@ -47,11 +49,11 @@ class LiveRoom:
         self.version = 0
         self.snapshot_version = 0
         self.language = ids.DEFAULT_LANGUAGE
-        self.sessions: dict[str, Session] = {}
-        self.remote_peers: dict[str, RemotePeer] = {}
-        # The presence each peer was last shown to our sockets as, so that
-        # heartbeats cost nothing per socket while nothing changes.
-        self._shown_presence: dict[str, messages.Presence] = {}
+        self.presence: RoomPresence[Session] = RoomPresence(
+            hub.process, lambda: hub.schedule_announce(self), self._publish
+        )
+        # Every socket of the room on this process, editors and viewers, by client id.
+        self.sessions = self.presence.local
         self.lock = asyncio.Lock()
         self.loaded = False
         self.closed = False
@@ -142,50 +144,20 @@ class LiveRoom:
                     else:
                         await self.catch_up()
             case messages.PresenceNote():
-                self._heard_presence(note)
+                self.presence.heard_presence(note)
             case messages.LeaveNote():
-                self._heard_leave(note)
+                self.presence.heard_leave(note)
+            case messages.ViewersNote():
+                self.presence.heard_viewers(note)
             case messages.Language():
                 self.language = note.language
                 self._broadcast(payload)
 
-    def _heard_presence(self, note: messages.PresenceNote) -> None:
-        local = self.sessions.get(note.client_id)
-        if local is not None and local.socket_id != note.socket:
-            if note.joined_at is None or local.newer_than(note):
-                return  # news of an older socket of this client elsewhere
-            # The client reconnected through another process: that socket wins.
-            del self.sessions[note.client_id]
-            local.replaced = True
-            local.close(errors.WS_REPLACED, "replaced by a newer connection")
-            local = None
-        if local is None:
-            known = self.remote_peers.get(note.client_id)
-            self.remote_peers[note.client_id] = RemotePeer(note)
-            if known is None or note.joined_at is not None:
-                # Someone (re)joined through another process: tell them who is here.
-                self.hub.schedule_announce(self)
-        presence = note.for_clients()
-        if self._shown_presence.get(note.client_id) == presence:
-            return  # a heartbeat or re-announce: nothing new for our sockets
-        self._shown_presence[note.client_id] = presence
-        self._broadcast(messages.encode(presence), exclude=note.client_id)
-
-    def _heard_leave(self, note: messages.LeaveNote) -> None:
-        if note.client_id in self.sessions:
-            return  # the client is here now, through a newer socket
-        known = self.remote_peers.get(note.client_id)
-        if known is not None:
-            if known.presence.socket != note.socket:
-                return  # the leave of a socket that was already replaced
-            del self.remote_peers[note.client_id]
-        self._shown_presence.pop(note.client_id, None)
-        self._broadcast(messages.encode(messages.Leave(client_id=note.client_id)))
-
     def _broadcast(self, message: str, exclude: str | None = None) -> None:
-        for client_id, session in self.sessions.items():
-            if client_id != exclude:
-                session.send(message)
+        self.presence.broadcast(message, exclude)
+
+    def _publish(self, payloads: list[str]) -> None:
+        self.hub.publish(self.channel, payloads)
 
     # Sessions.
 
@@ -198,18 +170,11 @@ class LiveRoom:
         session.room = self
         # A new socket names its updates afresh: it may have been renamed elsewhere.
         self._author_names.pop(session.client_id, None)
-        peers = [s.presence() for s in self.sessions.values() if s is not previous]
-        peer_list = [
-            messages.Peer(client_id=p.client_id, name=p.name, color=p.color, selection=p.selection)
-            for p in peers
-        ] + [
-            r.as_peer()
-            for r in self.remote_peers.values()
-            if r.presence.client_id != session.client_id
-        ]
         backlog = await self._backlog(since)
         catching_up = backlog is not None and since is not None
         ref = session.ref
+        self.presence.add(session)
+        session.viewers_seen = self.presence.viewers.total
         hello = messages.Hello(
             room_id=ref.room_id if ref.can_edit else None,
             view_id=ref.view_id,
@@ -219,14 +184,13 @@ class LiveRoom:
             latest_version=self.version if catching_up else None,
             text=None if catching_up else self.doc.text,
             language=self.language,
-            peers=peer_list,
-            viewers=0,
+            peers=self.presence.peers_for(session.client_id),
+            viewers=session.viewers_seen,
             last_run=None,
         )
         session.send_unbounded(messages.encode(hello))
         for message in backlog or ():
             session.send_unbounded(message)
-        self.sessions[session.client_id] = session
 
     async def _backlog(self, since: int | None) -> list[str] | None:
         """The update messages after `since`, or None when the table lacks some."""
@@ -241,10 +205,7 @@ class LiveRoom:
 
     def remove(self, session: Session) -> bool:
         """Forget a session; True when it was current (not replaced) and so left."""
-        if self.sessions.get(session.client_id) is session:
-            del self.sessions[session.client_id]
-            return True
-        return False
+        return self.presence.remove(session)
 
     # Requests from sessions.
 
@@ -364,11 +325,20 @@ class LiveRoom:
     async def update_presence(self, session: Session, request: messages.PresenceRequest) -> None:
         if request.name is not None:
             session.name = clean_name(request.name, session.client_id)
+        if session.watches_only:
+            return  # a viewer may name itself; where it looks is nobody's business
         if request.selection is not None:
             sel = request.selection
             if min(sel.anchor, sel.head) < 0:
                 raise ProtocolError("invalid_message", "selection positions must not be negative")
+        viewport = request.viewport
+        if viewport is not None and not 0 <= viewport.start <= viewport.end:
+            raise ProtocolError(
+                "invalid_message",
+                f"viewport needs 0 <= from <= to, got from={viewport.start} to={viewport.end}",
+            )
         session.selection = request.selection
+        session.viewport = viewport
         await self.hub.announce(self, [session])
 
     async def change_language(self, session: Session, language: str) -> None:
@@ -383,15 +353,9 @@ class LiveRoom:
         except DATABASE_FAILURES as exc:
             raise ProtocolError("unavailable", f"could not store the language: {exc}") from None
 
-    def expire_peers(self, older_than: float) -> None:
-        for client_id, peer in list(self.remote_peers.items()):
-            if peer.heard_at < older_than:
-                del self.remote_peers[client_id]
-                self._shown_presence.pop(client_id, None)
-                self._broadcast(messages.encode(messages.Leave(client_id=client_id)))
-
     async def shut(self) -> None:
         self.closed = True
+        await self.presence.close()
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -423,6 +387,8 @@ class RoomHub:
         self.listener = Listener(dsn, self._on_note, self._on_listener_reconnect)
         self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        # Tells this process's viewer counts apart from other processes' on a channel.
+        self.process = secrets.token_hex(4)
 
     async def start(self) -> None:
         await self.listener.start()
@@ -478,7 +444,8 @@ class RoomHub:
                         raise
                 await room.admit(session, since)
             break
-        await self.announce(room, [session], joining=True)
+        if not session.watches_only:
+            await self.announce(room, [session], joining=True)
         return room
 
     async def leave(self, room: LiveRoom, session: Session) -> None:
@@ -487,6 +454,8 @@ class RoomHub:
                 return  # replaced by a newer socket: no leave
             if not room.sessions:
                 await self._drop(room)
+        if session.watches_only:
+            return  # viewers are counted (the count is published), never announced
         with contextlib.suppress(*DATABASE_FAILURES):
             await self.store.notify(
                 room.channel,
@@ -508,12 +477,20 @@ class RoomHub:
         self._spawn(room.shut())
 
     async def announce(
-        self, room: LiveRoom, sessions: Iterable[Session], joining: bool = False
+        self, room: LiveRoom, sessions: Iterable[Session] | None = None, joining: bool = False
     ) -> None:
-        payloads = [messages.encode(s.presence_note(joining)) for s in sessions if not s.closing]
+        """Announce `sessions` (default: the room's editors, and its viewer count)."""
+        payloads = room.presence.announcement(sessions, joining)
         if payloads:
             with contextlib.suppress(*DATABASE_FAILURES):
                 await self.store.notify(room.channel, payloads)
+
+    def publish(self, channel: str, payloads: list[str]) -> None:
+        async def notify() -> None:
+            with contextlib.suppress(*DATABASE_FAILURES):
+                await self.store.notify(channel, payloads)
+
+        self._spawn(notify())
 
     def schedule_announce(self, room: LiveRoom) -> None:
         if room.announce_pending:
@@ -523,7 +500,7 @@ class RoomHub:
         async def announce_soon() -> None:
             await asyncio.sleep(0.2)  # one answer for a burst of joins
             room.announce_pending = False
-            await self.announce(room, list(room.sessions.values()))
+            await self.announce(room)
 
         self._spawn(announce_soon())
 
@@ -538,18 +515,18 @@ class RoomHub:
             log.warning("room %s: fold at version %d failed: %s", room_id, version, exc)
 
     async def _run_heartbeat(self) -> None:
-        """Re-announce local peers every heartbeat; every second, forget remote peers
-        whose process has gone quiet for longer than the expiry."""
+        """Re-announce local editors and viewer counts every heartbeat; every second,
+        forget what processes quiet for longer than the expiry told us."""
         next_announce = time.monotonic() + self.settings.presence_heartbeat_seconds
         while True:
             await asyncio.sleep(min(1.0, self.settings.presence_heartbeat_seconds))
             now = time.monotonic()
             for room in list(self.rooms.values()):
-                room.expire_peers(now - self.settings.presence_expiry_seconds)
+                room.presence.expire(now - self.settings.presence_expiry_seconds)
             if now >= next_announce:
                 next_announce = now + self.settings.presence_heartbeat_seconds
                 for room in list(self.rooms.values()):
-                    await self.announce(room, list(room.sessions.values()))
+                    await self.announce(room)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)

@@ -14,7 +14,7 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import msgspec
 
@@ -26,10 +26,29 @@ from service.limits import TokenBucket, WindowCounter
 from service.presence import clean_name, color_for
 from service.roles import RoomRef
 
-if TYPE_CHECKING:
-    from service.rooms import LiveRoom
-
 log = logging.getLogger(__name__)
+
+
+class RoomLink(Protocol):
+    """What a session asks of the room it joined (`rooms.LiveRoom` provides it)."""
+
+    async def push(self, session: Session, push: messages.Push) -> None: ...
+
+    async def update_presence(
+        self, session: Session, request: messages.PresenceRequest
+    ) -> None: ...
+
+    async def change_language(self, session: Session, language: str) -> None: ...
+
+
+class _Tagged(msgspec.Struct):
+    type: str = ""
+
+
+_tag_decoder = msgspec.json.Decoder(_Tagged)
+# What only an editor may send (PROTOCOL.md v2): a viewer gets read_only for these,
+# whether or not this server handles the type yet.
+_EDITOR_MESSAGES = frozenset({"push", "language", "run"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +65,9 @@ class Session:
         self.name = clean_name(name, client_id)
         self.color = color_for(client_id)
         self.selection: messages.Selection | None = None
-        self.room: LiveRoom | None = None
+        self.viewport: messages.Viewport | None = None
+        self.room: RoomLink | None = None
+        self.viewers_seen = -1
         self.socket_id = secrets.token_hex(6)
         self.joined_at_ms = int(time.time() * 1000)
         # Set when a newer socket with the same client id took this one's place.
@@ -96,9 +117,18 @@ class Session:
             self._wakeup.clear()
             await self._wakeup.wait()
 
+    @property
+    def watches_only(self) -> bool:
+        """A viewer: counted, never announced nor listed."""
+        return not self.ref.can_edit
+
     def presence(self) -> messages.Presence:
         return messages.Presence(
-            client_id=self.client_id, name=self.name, color=self.color, selection=self.selection
+            client_id=self.client_id,
+            name=self.name,
+            color=self.color,
+            selection=self.selection,
+            viewport=self.viewport,
         )
 
     def presence_note(self, joining: bool = False) -> messages.PresenceNote:
@@ -109,6 +139,7 @@ class Session:
             selection=self.selection,
             socket=self.socket_id,
             joined_at=self.joined_at_ms if joining else None,
+            viewport=self.viewport,
         )
 
     def newer_than(self, note: messages.PresenceNote) -> bool:
@@ -143,6 +174,8 @@ class Session:
     async def _dispatch(self, frame: str | bytes) -> None:
         if isinstance(frame, bytes):
             raise ProtocolError("invalid_message", "messages are JSON in text frames")
+        if self.watches_only:
+            self._check_viewer_may_send(frame)
         try:
             message = messages.decode_client_message(frame)
         except msgspec.ValidationError as exc:
@@ -151,8 +184,6 @@ class Session:
             raise ProtocolError("malformed_json", f"not valid JSON: {exc}") from None
         room = self.room
         assert room is not None
-        if not self.ref.can_edit and not isinstance(message, messages.PresenceRequest):
-            raise ReadOnly(message)
         match message:
             case messages.Push():
                 await room.push(self, message)
@@ -161,3 +192,13 @@ class Session:
                     await room.update_presence(self, message)
             case messages.LanguageRequest():
                 await room.change_language(self, message.language)
+
+    def _check_viewer_may_send(self, frame: str) -> None:
+        """A viewer's push, language or run is read_only, before its body is even
+        looked at (and before this server knows every such type)."""
+        try:
+            kind = _tag_decoder.decode(frame).type
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return  # not an object with a string type: the full decode says what is wrong
+        if kind in _EDITOR_MESSAGES:
+            raise ReadOnly(kind)

@@ -33,5 +33,12 @@ def test_quick_benchmark_runs_clean_and_reports_every_target() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((PROJECT_ROOT / "bench/results/tmp/latest.json").read_text())
     names = " ".join(target["name"] for target in report["targets"])
-    for fragment in ("saturation", "typing R=", "1 MiB", "idle socket", "history seek"):
+    for fragment in (
+        "saturation",
+        "typing R=",
+        "1 MiB",
+        "idle socket",
+        "history seek",
+        "big room",
+    ):
         assert fragment in names

@@ -2,11 +2,19 @@ import { combineSlices, configureStore, createListenerMiddleware } from "@reduxj
 import { autocompleteSlice } from "../features/autocomplete/autocompleteSlice";
 import { type ConnectionDeps, createConnectionMiddleware } from "../features/connection/connectionMiddleware";
 import { connectionSlice } from "../features/connection/connectionSlice";
+import { followSlice } from "../features/follow/followSlice";
 import { historySlice } from "../features/history/historySlice";
 import { peersSlice } from "../features/peers/peersSlice";
 import { roomSlice } from "../features/room/roomSlice";
 
-export const rootReducer = combineSlices(connectionSlice, roomSlice, peersSlice, autocompleteSlice, historySlice);
+export const rootReducer = combineSlices(
+  connectionSlice,
+  roomSlice,
+  peersSlice,
+  autocompleteSlice,
+  historySlice,
+  followSlice,
+);
 
 export type RootState = ReturnType<typeof rootReducer>;
 

@@ -42,7 +42,8 @@ describe("parseServerMessage", () => {
     const hello = parse({
       type: "hello", viewId: "view-5678", role: "viewer", clientId: "c", version: 0, text: "", language: "go", peers: [], viewers: 1, lastRun: null,
     });
-    expect(hello).toMatchObject({ roomId: "view-5678", viewId: "view-5678", role: "viewer", viewers: 1, lastRun: null });
+    expect(hello).toMatchObject({ viewId: "view-5678", role: "viewer", viewers: 1, lastRun: null });
+    expect(hello).not.toHaveProperty("roomId");
   });
 
   it("reads update, conflict, presence, leave, language and error", () => {

@@ -11,22 +11,32 @@ export interface Selection {
   head: number;
 }
 
+/** The range of the document a peer has on screen (v2), so that others can follow it. */
+export interface Viewport {
+  from: number;
+  to: number;
+}
+
 export interface PeerInfo {
   clientId: string;
   name: string;
   color: string;
   selection: Selection | null;
+  /** What the peer has on screen, when it says (v2). */
+  viewport?: Viewport;
 }
 
+/** The room id edits; the view id only watches (v2). */
 export type Role = "editor" | "viewer";
 
 export interface HelloMessage {
   type: "hello";
-  /** The id this socket was opened with: the room id (editors) or the view id (viewers). */
-  roomId: string;
-  /** The view-only id; an editor's hello carries it, a viewer's is its own id. */
-  viewId: string | null;
-  role: Role;
+  /** The room id: an editor's hello only. A viewer never learns it. */
+  roomId?: string;
+  /** The view-only id (v2): both roles get it. */
+  viewId?: string;
+  /** Always set by `parseServerMessage`; a version-1 hello means "editor". */
+  role?: Role;
   clientId: string;
   version: number;
   /**
@@ -37,11 +47,12 @@ export interface HelloMessage {
   /** `null` after a `since` reconnect: the missing updates follow as `update`s. */
   text: string | null;
   language: string;
+  /** Editors only: viewers are counted, not listed. */
   peers: PeerInfo[];
-  /** Viewer sockets in the room, across all processes. */
-  viewers: number;
-  /** The room's last shared run, as the server sent it (`null`: none yet). */
-  lastRun: unknown;
+  /** How many viewer sockets the room has, across all processes (v2); always set by the parser. */
+  viewers?: number;
+  /** The room's last shared run, as the server sent it (`null`: none yet); set by the parser. */
+  lastRun?: unknown;
 }
 
 export interface UpdateMessage {
@@ -62,6 +73,13 @@ export interface PresenceMessage {
   name: string;
   color: string;
   selection: Selection | null;
+  viewport?: Viewport;
+}
+
+/** The room's viewer count changed (v2). */
+export interface ViewersMessage {
+  type: "viewers";
+  count: number;
 }
 
 export interface LeaveMessage {
@@ -88,6 +106,7 @@ export type ServerMessage =
   | PresenceMessage
   | LeaveMessage
   | LanguageMessage
+  | ViewersMessage
   | ErrorMessage;
 
 export interface WireUpdate {
@@ -105,6 +124,7 @@ export interface OutgoingPresence {
   type: "presence";
   selection: Selection | null;
   name?: string;
+  viewport?: Viewport;
 }
 
 export interface OutgoingLanguage {
@@ -145,16 +165,24 @@ function toSelection(v: unknown): Selection | null | undefined {
   return undefined;
 }
 
+function toViewport(v: unknown): Viewport | undefined {
+  if (isObject(v) && isPosition(v.from) && isPosition(v.to) && v.from <= v.to) return { from: v.from, to: v.to };
+  return undefined;
+}
+
 function toPeer(v: unknown): PeerInfo | undefined {
   if (!isObject(v) || !isString(v.clientId)) return undefined;
   const selection = toSelection(v.selection);
   if (selection === undefined) return undefined;
-  return {
+  const peer: PeerInfo = {
     clientId: v.clientId,
     name: isString(v.name) ? v.name : "",
     color: isString(v.color) ? v.color : "",
     selection,
   };
+  const viewport = toViewport(v.viewport);
+  if (viewport) peer.viewport = viewport;
+  return peer;
 }
 
 export function isChangesJSON(v: unknown): v is ChangesJSON {
@@ -179,16 +207,13 @@ export function parseServerMessage(data: string): ServerMessage | null {
   if (!isObject(m)) return null;
   switch (m.type) {
     case "hello": {
-      // A viewer's hello names the room by its view id only.
-      const ownId = isString(m.roomId) ? m.roomId : m.viewId;
-      if (!isString(ownId) || !isString(m.clientId) || !isVersion(m.version)) return null;
+      if (!(isString(m.roomId) || isString(m.viewId)) || !isString(m.clientId) || !isVersion(m.version)) return null;
       if (!(m.text === null || isString(m.text)) || !isString(m.language)) return null;
       const peers = Array.isArray(m.peers) ? m.peers.map(toPeer) : [];
-      return {
+      const hello: HelloMessage = {
         type: "hello",
-        roomId: ownId,
-        viewId: isString(m.viewId) ? m.viewId : null,
-        role: m.role === "viewer" ? "viewer" : "editor",
+        // A hello without the room id is a viewer's, whatever else it says.
+        role: m.role === "viewer" || !isString(m.roomId) ? "viewer" : "editor",
         clientId: m.clientId,
         version: m.version,
         latestVersion: isVersion(m.latestVersion) ? m.latestVersion : null,
@@ -198,6 +223,9 @@ export function parseServerMessage(data: string): ServerMessage | null {
         viewers: isVersion(m.viewers) ? m.viewers : 0,
         lastRun: isObject(m.lastRun) ? m.lastRun : null,
       };
+      if (isString(m.roomId)) hello.roomId = m.roomId;
+      if (isString(m.viewId)) hello.viewId = m.viewId;
+      return hello;
     }
     case "update":
       if (!isVersion(m.version) || !isString(m.clientId) || !isChangesJSON(m.changes)) return null;
@@ -210,6 +238,8 @@ export function parseServerMessage(data: string): ServerMessage | null {
     }
     case "leave":
       return isString(m.clientId) ? { type: "leave", clientId: m.clientId } : null;
+    case "viewers":
+      return isVersion(m.count) ? { type: "viewers", count: m.count } : null;
     case "language":
       if (!isString(m.language)) return null;
       return { type: "language", language: m.language, clientId: isString(m.clientId) ? m.clientId : "" };

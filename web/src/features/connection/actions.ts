@@ -13,6 +13,7 @@ import type {
   LeaveMessage,
   PresenceMessage,
   UpdateMessage,
+  ViewersMessage,
 } from "../../protocol/messages";
 import type { StopReason } from "./backoff";
 
@@ -39,4 +40,5 @@ export const conflictReceived = createAction<ConflictMessage>("server/conflict")
 export const presenceReceived = createAction<PresenceMessage>("server/presence");
 export const peerLeft = createAction<LeaveMessage>("server/leave");
 export const languageReceived = createAction<LanguageMessage>("server/language");
+export const viewersReceived = createAction<ViewersMessage>("server/viewers");
 export const serverErrorReceived = createAction<ErrorMessage>("server/error");

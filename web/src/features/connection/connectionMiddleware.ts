@@ -24,6 +24,7 @@ import {
   socketClosed,
   socketConnecting,
   updateReceived,
+  viewersReceived,
 } from "./actions";
 import { socketUrl } from "./socketUrl";
 
@@ -92,6 +93,8 @@ function actionFor(message: ServerMessage) {
       return peerLeft(message);
     case "language":
       return languageReceived(message);
+    case "viewers":
+      return viewersReceived(message);
     case "error":
       return serverErrorReceived(message);
   }

@@ -11,7 +11,7 @@ import {
 import { connectionSlice, initialConnectionState } from "./connectionSlice";
 
 const reduce = connectionSlice.reducer;
-const hello = helloReceived({ type: "hello", roomId: "r", clientId: "c", version: 0, text: "", language: "python", peers: [], viewId: null, role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, });
+const hello = helloReceived({ type: "hello", roomId: "r", clientId: "c", version: 0, text: "", language: "python", peers: [], role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, });
 
 describe("connectionSlice", () => {
   it("is connected only once hello has arrived", () => {

@@ -10,7 +10,7 @@ describe("peersSlice", () => {
   it("takes the peers from hello, never listing this client", () => {
     const state = reduce(
       initialPeersState,
-      helloReceived({ type: "hello", roomId: "r", clientId: "me", version: 0, text: "", language: "python", peers: [ada, { ...bob, clientId: "me" }], viewId: null, role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, }),
+      helloReceived({ type: "hello", roomId: "r", clientId: "me", version: 0, text: "", language: "python", peers: [ada, { ...bob, clientId: "me" }], role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, }),
     );
     expect(Object.keys(state.byId)).toEqual(["ada"]);
     expect(state.selfId).toBe("me");

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useAppSelector } from "../../app/hooks";
 
 async function copy(text: string): Promise<boolean> {
   try {
@@ -18,24 +19,55 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
-export function CopyLinkButton({ roomId }: { roomId: string }) {
+const linkTo = (id: string) => `${window.location.origin}/room/${encodeURIComponent(id)}`;
+
+function CopyOne({ id, label, testId }: { id: string; label: string; testId: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state === "idle") return;
     const timer = setTimeout(() => setState("idle"), 2000);
     return () => clearTimeout(timer);
   }, [state]);
-  const link = `${window.location.origin}/room/${encodeURIComponent(roomId)}`;
+  const link = linkTo(id);
   return (
     <button
       type="button"
       className="button"
-      data-testid="copy-link"
+      data-testid={testId}
       data-link={link}
       title={link}
       onClick={async () => setState((await copy(link)) ? "copied" : "failed")}
     >
-      {state === "copied" ? "Link copied" : state === "failed" ? "Copy failed" : "Copy link"}
+      {state === "copied" ? "Link copied" : state === "failed" ? "Copy failed" : label}
     </button>
+  );
+}
+
+/**
+ * "Copy link": an editor gets both links, the one that edits and the one that
+ * only watches; a viewer only ever has (and so only offers) the watching one.
+ */
+export function CopyLinkButton({ roomId }: { roomId: string }) {
+  const [open, setOpen] = useState(false);
+  const { role, editId, viewId } = useAppSelector((s) => s.room);
+  if (role === "viewer") return <CopyOne id={viewId ?? roomId} label="Copy link" testId="copy-view-link" />;
+  return (
+    <div className="copy-links">
+      <button
+        type="button"
+        className="button"
+        data-testid="copy-link"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+      >
+        Copy link
+      </button>
+      {open && (
+        <div className="copy-links-menu" role="group" aria-label="Links to this room">
+          <CopyOne id={editId ?? roomId} label="Copy edit link" testId="copy-edit-link" />
+          {viewId && <CopyOne id={viewId} label="Copy view-only link" testId="copy-view-link" />}
+        </div>
+      )}
+    </div>
   );
 }

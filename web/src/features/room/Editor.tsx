@@ -23,8 +23,18 @@ import {
   updateReceived,
 } from "../connection/actions";
 import { cleanName } from "../connection/socketUrl";
+import { followStarted, followStopped, followTypistStarted, isFollowing } from "../follow/followSlice";
+import { followScroll, ownMoves } from "../follow/followScroll";
 import { registerLiveView } from "../history/liveView";
-import { initialPeerCursors, peerCursor, peerCursors, peerMoved, peerRemoved, peersReset } from "../peers/peerCursors";
+import {
+  initialPeerCursors,
+  peerCursor,
+  peerCursors,
+  peerCursorsField,
+  peerMoved,
+  peerRemoved,
+  peersReset,
+} from "../peers/peerCursors";
 import { presenceReporter, presenceTransport } from "../peers/presenceReporter";
 import { collabSync, type SyncTransport, syncPlugin } from "./collabPlugin";
 import { exposeDebugHandle } from "./debugHandle";
@@ -44,6 +54,7 @@ export function Editor() {
   const currentLanguage = useAppSelector((s) => s.room.language);
   const myName = useAppSelector((s) => s.peers.myName);
   const loaded = useAppSelector((s) => s.room.loaded);
+  const readOnly = useAppSelector((s) => s.room.role === "viewer");
 
   useEffect(() => {
     const transport: SyncTransport = {
@@ -52,10 +63,20 @@ export function Editor() {
       report: (progress) => dispatch(syncProgressed(progress)),
     };
     const presence = presenceTransport.of({
-      send: (selection) => {
+      send: (selection, viewport) => {
         const name = cleanName(store.getState().peers.myName);
-        dispatch(messageSent(name ? { type: "presence", selection, name } : { type: "presence", selection }));
+        dispatch(
+          messageSent(name ? { type: "presence", selection, name, viewport } : { type: "presence", selection, viewport }),
+        );
       },
+    });
+    // A viewer's presence carries only its name (the server ignores the rest).
+    const sendViewerName = () => {
+      const name = cleanName(store.getState().peers.myName);
+      if (name) dispatch(messageSent({ type: "presence", selection: null, name }));
+    };
+    const stopFollowingOnOwnMove = ownMoves(() => {
+      if (isFollowing(store.getState())) dispatch(followStopped());
     });
     const ghost = ghostText({
       suggest: (request, signal) => {
@@ -67,8 +88,9 @@ export function Editor() {
       onChange: (g) => dispatch(g ? suggestionShown(g.text) : suggestionCleared()),
     });
 
-    const createState = (hello: HelloMessage, text: string, selection?: EditorSelection) =>
-      EditorState.create({
+    const createState = (hello: HelloMessage, text: string, selection?: EditorSelection) => {
+      const watching = hello.role === "viewer";
+      return EditorState.create({
         doc: text,
         selection,
         extensions: [
@@ -77,12 +99,23 @@ export function Editor() {
           collabSync(hello.version, hello.clientId, transport),
           documentRules((reason) => dispatch(noticeShown(reason))),
           peerCursors,
-          presence,
-          presenceReporter,
-          ghost,
+          stopFollowingOnOwnMove,
+          // A viewer's link only watches: no typing, no suggestions, no cursor to share.
+          watching ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [presence, presenceReporter, ghost],
           EditorView.contentAttributes.of({ "data-testid": "editor-content", "aria-label": "Code editor" }),
         ],
       });
+    };
+
+    /** Scroll to keep the followed peer in view, if we follow anyone. */
+    const keepFollowedInView = (clientId?: string) => {
+      const view = viewRef.current;
+      const { follow, peers } = store.getState();
+      if (!view || follow.target === null || (clientId !== undefined && clientId !== follow.target)) return;
+      const cursor = view.state.field(peerCursorsField).find((c) => c.clientId === follow.target);
+      if (!cursor) return;
+      view.dispatch({ effects: followScroll(view, cursor.head, peers.byId[follow.target]?.viewport) });
+    };
 
     const onHello = (hello: HelloMessage) => {
       let view = viewRef.current;
@@ -122,13 +155,22 @@ export function Editor() {
       view.dispatch({ effects: peersReset.of(initialPeerCursors(view.state, peers)) });
       view.plugin(syncPlugin)?.connected(hello.text === null, hello.latestVersion);
       view.plugin(presenceReporter)?.announce();
+      if (hello.role === "viewer") sendViewerName();
     };
 
     const sync = () => viewRef.current?.plugin(syncPlugin) ?? null;
     const ownId = () => store.getState().peers.selfId;
     const unsubscribe = [
       dispatch(addAppListener({ actionCreator: helloReceived, effect: ({ payload }) => onHello(payload) })),
-      dispatch(addAppListener({ actionCreator: updateReceived, effect: ({ payload }) => sync()?.receive(payload) })),
+      dispatch(
+        addAppListener({
+          actionCreator: updateReceived,
+          effect: ({ payload }) => {
+            sync()?.receive(payload);
+            keepFollowedInView(payload.clientId);
+          },
+        }),
+      ),
       dispatch(addAppListener({ actionCreator: conflictReceived, effect: ({ payload }) => sync()?.conflict(payload) })),
       dispatch(addAppListener({ actionCreator: serverErrorReceived, effect: () => sync()?.error() })),
       dispatch(addAppListener({ actionCreator: socketClosed, effect: () => sync()?.disconnected() })),
@@ -140,9 +182,12 @@ export function Editor() {
             if (!view || payload.clientId === ownId()) return;
             const cursor = peerCursor(payload, view.state.doc.length);
             view.dispatch({ effects: cursor ? peerMoved.of(cursor) : peerRemoved.of(payload.clientId) });
+            keepFollowedInView(payload.clientId);
           },
         }),
       ),
+      dispatch(addAppListener({ actionCreator: followStarted, effect: () => keepFollowedInView() })),
+      dispatch(addAppListener({ actionCreator: followTypistStarted, effect: () => keepFollowedInView() })),
       dispatch(
         addAppListener({
           actionCreator: peerLeft,
@@ -166,10 +211,14 @@ export function Editor() {
 
   useEffect(() => {
     viewRef.current?.plugin(presenceReporter)?.touch();
-  }, [myName]);
+    if (store.getState().room.role === "viewer") {
+      const name = cleanName(myName);
+      if (name) dispatch(messageSent({ type: "presence", selection: null, name }));
+    }
+  }, [myName, store, dispatch]);
 
   return (
-    <div className="editor" data-testid="editor" data-loaded={loaded}>
+    <div className="editor" data-testid="editor" data-loaded={loaded} data-read-only={readOnly}>
       <div className="editor-host" ref={parent} />
       {!loaded && <div className="editor-loading">Opening the room…</div>}
     </div>

@@ -8,6 +8,7 @@ export function LanguageSelect() {
   const dispatch = useAppDispatch();
   const language = useAppSelector((s) => s.room.language);
   const connected = useAppSelector((s) => s.connection.status === "connected");
+  const viewer = useAppSelector((s) => s.room.role === "viewer");
   const known = LANGUAGES.some((l) => l.id === language);
   return (
     <label className="language-select">
@@ -15,8 +16,14 @@ export function LanguageSelect() {
       <select
         data-testid="language-select"
         value={language}
-        disabled={!connected}
-        title={connected ? "Language for everyone in the room" : "Available when connected"}
+        disabled={!connected || viewer}
+        title={
+          viewer
+            ? "This link only watches the room"
+            : connected
+              ? "Language for everyone in the room"
+              : "Available when connected"
+        }
         onChange={(event) => {
           dispatch(languageChosen(event.target.value));
           dispatch(messageSent({ type: "language", language: event.target.value }));

@@ -10,6 +10,7 @@ import { CopyLinkButton } from "./CopyLinkButton";
 import { Editor } from "./Editor";
 import { LanguageSelect } from "./LanguageSelect";
 import { RoomProblem } from "./RoomProblem";
+import { ViewOnlyBadge } from "./ViewOnlyBadge";
 import { noticeDismissed } from "./roomSlice";
 
 function Notices({ roomId }: { roomId: string }) {
@@ -70,6 +71,7 @@ export function Room({ roomId }: { roomId: string }) {
         <CopyLinkButton roomId={roomId} />
         <HistoryButton />
         <ConnectionStatus />
+        <ViewOnlyBadge />
         <div className="spacer" />
         <PeerList />
       </header>

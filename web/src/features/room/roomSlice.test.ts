@@ -5,7 +5,7 @@ import { connectRequested, disconnectRequested, helloReceived, languageReceived 
 import { documentLoaded, initialRoomState, languageChosen, noticeDismissed, noticeShown, roomSlice, syncProgressed } from "./roomSlice";
 
 const reduce = roomSlice.reducer;
-const hello: HelloMessage = { type: "hello", roomId: "room-1234", clientId: "srv-id", version: 7, text: "x", language: "go", peers: [], viewId: null, role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, };
+const hello: HelloMessage = { type: "hello", roomId: "room-1234", clientId: "srv-id", version: 7, text: "x", language: "go", peers: [], role: "editor" as const, latestVersion: null, viewers: 0, lastRun: null, };
 
 describe("roomSlice", () => {
   it("starts a room on connect and keeps its sync state when reconnecting to the same room", () => {

@@ -1,5 +1,12 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import { connectRequested, disconnectRequested, helloReceived, languageReceived } from "../connection/actions";
+import type { Role } from "../../protocol/messages";
+import {
+  connectRequested,
+  disconnectRequested,
+  helloReceived,
+  languageReceived,
+  viewersReceived,
+} from "../connection/actions";
 
 export interface RoomState {
   roomId: string | null;
@@ -14,6 +21,14 @@ export interface RoomState {
   loaded: boolean;
   /** Something the person should know, e.g. that unsent edits were discarded. */
   notice: string | null;
+  /** What this link lets its holder do, from `hello` (v2). */
+  role: Role;
+  /** The editing link's id: an editor's hello only (a viewer never learns it). */
+  editId: string | null;
+  /** The view-only link's id. */
+  viewId: string | null;
+  /** How many people watch through the view-only link, across all processes. */
+  viewers: number;
 }
 
 export const initialRoomState: RoomState = {
@@ -24,6 +39,10 @@ export const initialRoomState: RoomState = {
   pending: 0,
   loaded: false,
   notice: null,
+  role: "editor",
+  editId: null,
+  viewId: null,
+  viewers: 0,
 };
 
 export const roomSlice = createSlice({
@@ -62,6 +81,13 @@ export const roomSlice = createSlice({
       .addCase(helloReceived, (state, { payload }) => {
         state.clientId = payload.clientId;
         state.language = payload.language;
+        state.role = payload.role ?? "editor";
+        state.editId = payload.roomId ?? null;
+        state.viewId = payload.viewId ?? null;
+        state.viewers = payload.viewers ?? 0;
+      })
+      .addCase(viewersReceived, (state, { payload }) => {
+        state.viewers = payload.count;
       })
       .addCase(languageReceived, (state, { payload }) => {
         state.language = payload.language;
