@@ -26,6 +26,8 @@ from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RemotePeer, clean_name
+from service.run_store import load_last_run
+from service.runs import RoomRuns, RoomTarget
 from service.session import Session
 from service.store import Store, StoredUpdate, VersionTaken
 from service.writer import UpdateWriter
@@ -58,6 +60,8 @@ class LiveRoom:
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
         self.announce_pending = False
+        # The room's last shared run, for hello.
+        self.runs = RoomRuns()
 
     @property
     def _settings(self) -> Settings:
@@ -78,6 +82,7 @@ class LiveRoom:
         self.language = state.language
         for update in state.updates:
             self._apply_stored(update)
+        self.runs.load(await load_last_run(self._store.pool, self.id))
         self.loaded = True
         self._pump = asyncio.create_task(self._run_pump(), name=f"pump {self.id}")
 
@@ -146,6 +151,12 @@ class LiveRoom:
             case messages.Language():
                 self.language = note.language
                 self._broadcast(payload)
+            case messages.RunNote():
+                message = self.runs.heard(note)
+                if message is not None:
+                    self._broadcast(message, exclude=note.client_id)
+                if self.runs.stale:
+                    self.runs.reload(await load_last_run(self._store.pool, self.id))
 
     def _heard_presence(self, note: messages.PresenceNote) -> None:
         local = self.sessions.get(note.client_id)
@@ -217,7 +228,7 @@ class LiveRoom:
             language=self.language,
             peers=peer_list,
             viewers=0,
-            last_run=None,
+            last_run=self.runs.hello(),
         )
         session.send_unbounded(messages.encode(hello))
         for message in backlog or ():
@@ -234,6 +245,10 @@ class LiveRoom:
         if len(stored) != self.version - since:
             return None  # folded away: the client starts over from the text
         return [_update_message(u) for u in stored]
+
+    @property
+    def run_target(self) -> RoomTarget:
+        return RoomTarget(self._store.pool, self.id, self.channel)
 
     def remove(self, session: Session) -> bool:
         """Forget a session; True when it was current (not replaced) and so left."""
@@ -457,6 +472,8 @@ class RoomHub:
         return room
 
     async def leave(self, room: LiveRoom, session: Session) -> None:
+        # A run still going when its socket closes ends as `interrupted`.
+        await session.runs.interrupt(room.run_target)
         async with room.lock:
             if not room.remove(session):
                 return  # replaced by a newer socket: no leave

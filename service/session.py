@@ -25,6 +25,7 @@ from service.errors import ProtocolError, ReadOnly
 from service.limits import TokenBucket, WindowCounter
 from service.presence import clean_name, color_for
 from service.roles import RoomRef
+from service.runs import SocketRuns
 
 if TYPE_CHECKING:
     from service.rooms import LiveRoom
@@ -58,6 +59,8 @@ class Session:
         self._messages = TokenBucket(settings.messages_per_second, settings.message_burst)
         self._presence = TokenBucket(settings.presence_per_second, settings.presence_per_second)
         self._errors = WindowCounter(settings.max_errors, settings.error_window_seconds)
+        # The shared runs this socket has started and not ended.
+        self.runs = SocketRuns(client_id, self.send)
 
     # Outgoing.
 
@@ -161,3 +164,5 @@ class Session:
                     await room.update_presence(self, message)
             case messages.LanguageRequest():
                 await room.change_language(self, message.language)
+            case messages.RunRequest():
+                await self.runs.handle(room.run_target, message)
