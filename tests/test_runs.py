@@ -387,7 +387,7 @@ async def test_run_notifications_fit_notify_and_hold_no_room_or_view_id(
         await ada.send(output('"' * 1024, run_id, "stderr"))
         await ada.send(output("😀" * 512, run_id))
         await ada.send(end(run_id))
-        runs = []
+        runs: list[str] = []
         while len(runs) < 5:
             payload = await asyncio.wait_for(notes.get(), 5)
             assert room not in payload and view not in payload
