@@ -17,6 +17,7 @@ from service import http_api
 from service.config import Settings, get_settings
 from service.migrate import migrate
 from service.rooms import RoomHub
+from service.runner_assets import SandboxPage, immutable_files
 from service.store import Store, create_pool
 from service.ws import room_socket
 
@@ -80,6 +81,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws/{room_id}", room_socket),
         Route("/room/{room_id}", app_page, methods=["GET"]),
         Route("/", app_page, methods=["GET"]),
+        # Shared runs: the sandbox iframe's page, and Pyodide's versioned files.
+        Route("/sandbox", SandboxPage(dist), methods=["GET"]),
+        Route("/sandbox.html", SandboxPage(dist), methods=["GET"]),
+        Mount("/pyodide", app=immutable_files(dist / "pyodide"), name="pyodide"),
         Mount("/", app=StaticFiles(directory=dist, check_dir=False), name="web"),
     ]
     return Starlette(

@@ -1,18 +1,29 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
+import pyodidePackage from "pyodide/package.json" with { type: "json" };
+
+// Pyodide's files are served under /pyodide/<version>/ (scripts/copy-pyodide.mjs).
+const pyodideVersion: string = pyodidePackage.version;
 
 const backend = "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],
+  define: { __PYODIDE_VERSION__: JSON.stringify(pyodideVersion) },
   build: {
     outDir: "dist",
     assetsDir: "assets",
     sourcemap: true,
     // CodeMirror with three grammars is most of the bundle (about 260 kB gzipped), loaded once.
     chunkSizeWarningLimit: 1000,
+    // The sandbox page (`/sandbox`) is an entry of its own: see src/sandbox/host.ts.
+    // No preload polyfill: the sandbox page's script is inlined whole (service/runner_assets.py).
+    modulePreload: { polyfill: false },
+    rollupOptions: { input: { main: "index.html", sandbox: "sandbox.html" } },
   },
+  // Module workers: the runtime worker imports Pyodide's loader and dynamic-imports code.
+  worker: { format: "es" },
   server: {
     proxy: {
       "/rooms": backend,

@@ -4,8 +4,10 @@ import { type ConnectionDeps, createConnectionMiddleware } from "../features/con
 import { connectionSlice } from "../features/connection/connectionSlice";
 import { peersSlice } from "../features/peers/peersSlice";
 import { roomSlice } from "../features/room/roomSlice";
+import { createRunnerMiddleware } from "../features/runner/runnerMiddleware";
+import { runnerSlice } from "../features/runner/runnerSlice";
 
-export const rootReducer = combineSlices(connectionSlice, roomSlice, peersSlice, autocompleteSlice);
+export const rootReducer = combineSlices(connectionSlice, roomSlice, peersSlice, autocompleteSlice, runnerSlice);
 
 export type RootState = ReturnType<typeof rootReducer>;
 
@@ -21,7 +23,7 @@ export function makeStore(preloadedState?: Partial<RootState>, options: StoreOpt
     reducer: rootReducer,
     preloadedState,
     middleware: (getDefaultMiddleware) =>
-      getDefaultMiddleware().prepend(listeners.middleware).concat(createConnectionMiddleware(options.connection)),
+      getDefaultMiddleware().prepend(listeners.middleware).concat(createConnectionMiddleware(options.connection), createRunnerMiddleware()),
   });
 }
 

@@ -12,6 +12,7 @@ import type {
   LanguageMessage,
   LeaveMessage,
   PresenceMessage,
+  RunMessage,
   UpdateMessage,
 } from "../../protocol/messages";
 import type { StopReason } from "./backoff";
@@ -39,4 +40,5 @@ export const conflictReceived = createAction<ConflictMessage>("server/conflict")
 export const presenceReceived = createAction<PresenceMessage>("server/presence");
 export const peerLeft = createAction<LeaveMessage>("server/leave");
 export const languageReceived = createAction<LanguageMessage>("server/language");
+export const runReceived = createAction<RunMessage>("server/run");
 export const serverErrorReceived = createAction<ErrorMessage>("server/error");

@@ -20,6 +20,7 @@ import {
   resyncRequested,
   retryNowRequested,
   retryScheduled,
+  runReceived,
   serverErrorReceived,
   socketClosed,
   socketConnecting,
@@ -94,6 +95,8 @@ function actionFor(message: ServerMessage) {
       return languageReceived(message);
     case "error":
       return serverErrorReceived(message);
+    case "run":
+      return runReceived(message);
   }
 }
 

@@ -9,6 +9,8 @@ import { CopyLinkButton } from "./CopyLinkButton";
 import { Editor } from "./Editor";
 import { LanguageSelect } from "./LanguageSelect";
 import { RoomProblem } from "./RoomProblem";
+import { RunConsole } from "../runner/RunConsole";
+import { RunControls } from "../runner/RunControls";
 import { noticeDismissed } from "./roomSlice";
 
 function Notices({ roomId }: { roomId: string }) {
@@ -65,6 +67,7 @@ export function Room({ roomId }: { roomId: string }) {
           Pairpad
         </a>
         <LanguageSelect />
+        <RunControls />
         <CopyLinkButton roomId={roomId} />
         <ConnectionStatus />
         <div className="spacer" />
@@ -72,6 +75,7 @@ export function Room({ roomId }: { roomId: string }) {
       </header>
       <Notices roomId={roomId} />
       <Editor />
+      <RunConsole />
     </div>
   );
 }
