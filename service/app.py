@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def app_page(_request: Request) -> Response:
         return _app_page(dist)
 
+    sandbox = SandboxPage(dist)
     routes = [
         Route("/rooms", http_api.create_room, methods=["POST"]),
         Route("/rooms/{room_id}", http_api.get_room, methods=["GET"]),
@@ -82,8 +83,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/room/{room_id}", app_page, methods=["GET"]),
         Route("/", app_page, methods=["GET"]),
         # Shared runs: the sandbox iframe's page, and Pyodide's versioned files.
-        Route("/sandbox", SandboxPage(dist), methods=["GET"]),
-        Route("/sandbox.html", SandboxPage(dist), methods=["GET"]),
+        Route("/sandbox", sandbox.respond, methods=["GET"]),
+        Route("/sandbox.html", sandbox.respond, methods=["GET"]),
         Mount("/pyodide", app=immutable_files(dist / "pyodide"), name="pyodide"),
         Mount("/", app=StaticFiles(directory=dist, check_dir=False), name="web"),
     ]

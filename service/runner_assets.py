@@ -83,7 +83,7 @@ class SandboxPage:
         self._dist = dist
         self._built: tuple[float, str, str] | None = None
 
-    async def __call__(self, _request: Request) -> Response:
+    async def respond(self, _request: Request) -> Response:
         page = self._dist / "sandbox.html"
         mtime = page.stat().st_mtime if page.is_file() else 0.0
         if self._built is None or self._built[0] != mtime:

@@ -22,8 +22,9 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     rollupOptions: { input: { main: "index.html", sandbox: "sandbox.html" } },
   },
-  // Module workers: the runtime worker imports Pyodide's loader and dynamic-imports code.
-  worker: { format: "es" },
+  // A classic worker: in the sandbox's opaque origin a module worker (or a module
+  // import) from a blob: URL fails, while classic scripts from blob: URLs load.
+  worker: { format: "iife", rollupOptions: { output: { codeSplitting: false } } },
   server: {
     proxy: {
       "/rooms": backend,

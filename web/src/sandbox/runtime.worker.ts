@@ -15,6 +15,8 @@ import {
 } from "./protocol";
 
 const post = (message: FromWorker) => postMessage(message);
+// The DOM lib does not describe worker globals; this one is all we use of them.
+declare function importScripts(...urls: string[]): void;
 
 // Output is buffered and handed over at most every WORKER_FLUSH_MS, checked on
 // each write: a busy loop never yields to a timer, so a timer could not flush it.
@@ -117,9 +119,16 @@ async function runJavaScript(code: string): Promise<"ok" | "error"> {
     write("stderr", `Uncaught ${describe(event.error ?? event.message)}\n`);
     event.preventDefault();
   });
-  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  // A classic script, loaded from memory (module scripts from blob: URLs fail in
+  // an opaque origin). The code goes in an async function so that top-level
+  // `await` works; on the wrapper's first line, so line numbers stay the same.
+  const scope = self as unknown as { __pairpadRun?: Promise<unknown> };
+  const url = URL.createObjectURL(
+    new Blob([`self.__pairpadRun = (async () => {${code}\n})();`], { type: "text/javascript" }),
+  );
   try {
-    await import(/* @vite-ignore */ url);
+    importScripts(url);
+    await scope.__pairpadRun;
   } catch (error) {
     write("stderr", describe(error) + "\n");
     return "error";
@@ -150,10 +159,18 @@ async function startPython(files: PyodideFiles): Promise<PyodideAPI> {
     return new Response(entry[0], { headers: { "Content-Type": entry[1] } });
   };
   (self as unknown as { fetch: typeof fetch }).fetch = memoryFetch as typeof fetch;
-  const asmUrl = URL.createObjectURL(new Blob([files.asm], { type: "text/javascript" }));
-  const asm = (await import(/* @vite-ignore */ asmUrl)) as { default: unknown };
   // A host that resolves nowhere: nothing may be fetched from a CDN or anywhere else.
   const indexURL = "https://pyodide.invalid/";
+  // pyodide.asm.mjs is an ES module; it runs here as a classic script (see
+  // runJavaScript for why): its one export becomes a global, `import.meta.url`
+  // the address it would have had.
+  const classic = files.asm
+    .replaceAll("import.meta.url", JSON.stringify(indexURL + "pyodide.asm.mjs"))
+    .replace(/export\s+default\s+(\w+);?\s*$/, "self.__pairpadCreatePyodide = $1;");
+  const asmUrl = URL.createObjectURL(new Blob([classic], { type: "text/javascript" }));
+  importScripts(asmUrl);
+  URL.revokeObjectURL(asmUrl);
+  const asm = { default: (self as unknown as { __pairpadCreatePyodide: unknown }).__pairpadCreatePyodide };
   return await loadPyodide({
     indexURL,
     lockFileContents: files.lock,
