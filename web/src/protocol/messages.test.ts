@@ -59,3 +59,26 @@ describe("parseServerMessage", () => {
     expect(parseServerMessage(data)).toBeNull();
   });
 });
+
+describe("run messages", () => {
+  it("parses a relayed run event and refuses a malformed one", () => {
+    expect(
+      parseServerMessage('{"type":"run","event":"output","runId":"r7","clientId":"ada","stream":"stderr","text":"x"}'),
+    ).toEqual({ type: "run", event: "output", runId: "r7", clientId: "ada", stream: "stderr", text: "x" });
+    expect(parseServerMessage('{"type":"run","event":"end","runId":"r7","clientId":"a","status":"interrupted","durationMs":5}')).toMatchObject({
+      status: "interrupted",
+    });
+    expect(parseServerMessage('{"type":"run","event":"output","runId":"r 7","clientId":"a","stream":"stdout","text":"x"}')).toBeNull();
+    expect(parseServerMessage('{"type":"run","event":"output","runId":"r7","clientId":"a","stream":"stdin","text":"x"}')).toBeNull();
+    expect(parseServerMessage('{"type":"run","event":"start","runId":"r7","clientId":"a","language":"python"}')).toBeNull();
+  });
+
+  it("reads hello's lastRun, and a malformed one as null", () => {
+    const base = { type: "hello", roomId: "room1234", clientId: "me", version: 1, text: "", language: "python", peers: [] };
+    const lastRun = { runId: "r1", clientId: "ada", language: "python", version: 1, status: null, durationMs: null, output: [{ stream: "stdout", text: "a" }] };
+    const parsed = parseServerMessage(JSON.stringify({ ...base, lastRun }));
+    expect(parsed).toMatchObject({ type: "hello", lastRun });
+    expect(parseServerMessage(JSON.stringify({ ...base, lastRun: { runId: 3 } }))).toMatchObject({ lastRun: null });
+    expect(parseServerMessage(JSON.stringify(base))).toMatchObject({ lastRun: null });
+  });
+});
