@@ -7,21 +7,49 @@ iframe whose CSP forbids the network); the other page sees the same console.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.browser.test_editor import (  # noqa: F401  (fixtures)
+from tests.browser.test_editor import (  # noqa: F401  (a fixture)
     SETTLE_SECONDS,
     PageOpener,
     browser,
     editor_text,
-    open_page,
+    expect_connected,
     room_url,
 )
 from tests.harness import ServerProcess, create_room
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def open_page(browser: Browser) -> AsyncIterator[PageOpener]:  # noqa: F811
+    """As test_editor's, but the name goes to the top page's storage only: the
+    sandbox frame has none (reading it there throws, as it should)."""
+    contexts = []
+    errors: list[str] = []
+
+    async def open_(url: str, name: str) -> Page:
+        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        contexts.append(context)
+        await context.add_init_script(
+            f"if (window === window.top) localStorage.setItem('pairpad.name', {json.dumps(name)})"
+        )
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
+        await page.goto(url)
+        await expect_connected(page)
+        return page
+
+    yield open_
+    for context in contexts:
+        await context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
 
 # The first Python run downloads and starts Pyodide: generous on two busy cores.
 PYTHON_SECONDS = 90.0
@@ -69,12 +97,16 @@ async def test_python_javascript_and_typescript_runs_are_shared(
     await expect(theirs).to_contain_text("Ada")
 
     # Python again, warm this time.
-    await replace_code(ada, "python", "import sys\nprint(sum(range(10)))\nprint('e', file=sys.stderr)\n")
+    await replace_code(
+        ada, "python", "import sys\nprint(sum(range(10)))\nprint('e', file=sys.stderr)\n"
+    )
     assert "45" in await run_and_wait(ada, "ok")
 
     await replace_code(ada, "javascript", "console.log('js', 1 + 1);\nconsole.error('careful');\n")
     assert await run_and_wait(ada, "ok") == "js 2\ncareful\n"
-    await expect(last_entry(bob)).to_have_attribute("data-status", "ok", timeout=SETTLE_SECONDS * 1000)
+    await expect(last_entry(bob)).to_have_attribute(
+        "data-status", "ok", timeout=SETTLE_SECONDS * 1000
+    )
     assert await last_entry(bob).get_by_test_id("run-output").inner_text() == "js 2\ncareful\n"
 
     ts = "interface P { x: number }\nconst p: P = { x: 41 };\nconsole.log(`ts ${p.x + 1}`);\n"
@@ -105,7 +137,11 @@ async def test_endless_loops_end_at_the_limit_or_on_stop_and_the_editor_stays_li
 
     await replace_code(ada, "javascript", "let i = 0;\nwhile (true) console.log(i++);\n")
     await ada.get_by_test_id("run-button").click()
-    await expect(last_entry(ada).get_by_test_id("run-output")).to_contain_text("100", timeout=10_000)
+    await expect(last_entry(ada).get_by_test_id("run-output")).to_contain_text(
+        "100", timeout=10_000
+    )
+    await ada.locator(".cm-content").click()
+    await ada.keyboard.press("Control+End")
     await ada.keyboard.type("\n// still typing")
     await expect(ada.locator(".cm-content")).to_contain_text("still typing")
     await ada.get_by_test_id("stop-button").click()

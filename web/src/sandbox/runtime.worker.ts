@@ -218,7 +218,7 @@ onmessage = async (event: MessageEvent<WorkerRun>) => {
   buffer = [];
   written = 0;
   truncated = false;
-  lastFlush = Date.now();
+  lastFlush = 0; // the first write goes out at once
   // No workers from inside a run: a fork bomb has nothing to fork with.
   delete (self as unknown as Record<string, unknown>).Worker;
   let status: "ok" | "error";

@@ -43,6 +43,7 @@ interface ActiveRun {
   started: number;
   output: OutputCoalescer;
   sharedBytes: number;
+  lastFlush: number;
   flushTimer: ReturnType<typeof setInterval>;
   limitTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -55,6 +56,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
     let active: ActiveRun | null = null;
 
     const flush = (run: ActiveRun) => {
+      run.lastFlush = performance.now();
       for (const piece of run.output.take()) {
         api.dispatch(localOutput({ key: run.key, ...piece }));
         // Past the limit the server answers the first message with `output_limit`
@@ -91,6 +93,8 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       switch (message.kind) {
         case "output":
           run.output.push(message.stream, message.text);
+          // The first output after a quiet spell goes at once; the rest waits for the timer.
+          if (performance.now() - run.lastFlush >= FLUSH_MS) flush(run);
           break;
         case "truncated":
           api.dispatch(localOutputTruncated({ key: run.key }));
@@ -129,6 +133,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         started: performance.now(),
         output: new OutputCoalescer(),
         sharedBytes: 0,
+        lastFlush: 0,
         flushTimer: setInterval(() => flush(run), FLUSH_MS),
         limitTimer: null,
       };
