@@ -7,8 +7,11 @@ Measures, in the page, from the Run click to the first output in the console:
 - Python cold: Pyodide's files in the browser's HTTP cache, not loaded in the page;
 - Python warm: Pyodide loaded by an earlier run;
 - the first Pyodide load: an empty cache, Run to first output;
-and the relay: a line the runner's code prints (stamped with Date.now()) until it
-appears in the other page's console, that page being on the other process.
+and the relay: a line the runner's code prints (stamped with Date.now(), one every
+100 ms, so that each goes out at once rather than waiting for the runner's 50 ms
+coalescing window) until it appears in the other page's console, that page being
+on the other process: worker → sandbox → page → socket → server → NOTIFY → the
+other server → socket → page.
 Writes bench/results/runs_timing.json. About a minute; --quick takes fewer samples.
 """
 
@@ -144,7 +147,7 @@ async def measure(procs: list[ServerProcess], quick: bool) -> dict[str, Any]:
                 "let i = 0;\nconst t = setInterval(() => {\n"
                 "  console.log(`t=${Date.now()};`);\n"
                 f"  if (++i === {count}) clearInterval(t);\n"
-                "}, 50);\n"
+                "}, 100);\n"
             )
             room = await create_room(a, code, "javascript")
             runner = await open_room(browser, f"{a.http}/room/{room}")

@@ -24,11 +24,23 @@ let buffer: { stream: SandboxStream; text: string }[] = [];
 let lastFlush = 0;
 let written = 0;
 let truncated = false;
+// Taken before the code can replace the globals (trackTimers wraps them).
+const nativeSetTimeout = setTimeout.bind(self);
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
 function flush(): void {
   for (const piece of buffer) post({ kind: "output", ...piece });
   buffer = [];
   lastFlush = Date.now();
+}
+
+/** Output written just before the code waits (on a timer, a promise) must not
+ * sit in the buffer until its next write. */
+function flushSoon(): void {
+  flushTimer ??= nativeSetTimeout(() => {
+    flushTimer = null;
+    if (buffer.length) flush();
+  }, WORKER_FLUSH_MS);
 }
 
 function write(stream: SandboxStream, text: string): void {
@@ -45,6 +57,7 @@ function write(stream: SandboxStream, text: string): void {
     flush();
     post({ kind: "truncated" });
   } else if (Date.now() - lastFlush >= WORKER_FLUSH_MS) flush();
+  else flushSoon();
 }
 
 function describe(value: unknown): string {
