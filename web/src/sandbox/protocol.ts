@@ -46,5 +46,6 @@ export type FromWorker =
 
 /** How often the worker hands over what the code wrote; a print loop cannot flood anyone. */
 export const WORKER_FLUSH_MS = 50;
-/** What one run may write before the worker stops passing it on (UTF-16 units). */
-export const WORKER_OUTPUT_CAP = 1024 * 1024;
+/** What one run may write before the worker stops passing it on (UTF-16 units):
+ * what the page's console keeps of a run (LOCAL_OUTPUT_LIMIT). */
+export const WORKER_OUTPUT_CAP = 72 * 1024;

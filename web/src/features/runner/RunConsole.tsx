@@ -37,13 +37,15 @@ function Entry({ entry, whoName, currentVersion }: { entry: RunEntry; whoName: s
     <section className="run-entry" data-testid="run-entry" data-run-key={entry.key} data-status={entry.status ?? "running"}>
       <header className="run-entry-header">
         <strong>{whoName}</strong> ran {entry.language === "?" ? "code" : entry.language}
-        {entry.version >= 0 && (
-          <span data-testid="run-version">
-            {" "}
-            (version {entry.version}
-            {stale && <span className="run-stale">; the text has changed since</span>})
-          </span>
-        )}
+        {entry.version >= 0 &&
+          (stale ? (
+            <span className="run-stale" data-testid="run-version">
+              {" "}
+              — ran version {entry.version}; the text has changed since
+            </span>
+          ) : (
+            <span data-testid="run-version"> at version {entry.version}</span>
+          ))}
         {entry.fromHello && <span className="muted"> — the room's last run</span>}
         <span className={`run-status run-status-${entry.status ?? "running"}`} data-testid="run-status">
           {" "}
@@ -60,7 +62,7 @@ function Entry({ entry, whoName, currentVersion }: { entry: RunEntry; whoName: s
       </pre>
       {entry.truncated && (
         <p className="muted run-note">
-          Output cut here: the console keeps the first {LOCAL_OUTPUT_LIMIT / 1024} KiB of a run.
+          Output cut here: the console keeps the first {LOCAL_OUTPUT_LIMIT / 1024} Ki characters of a run.
         </p>
       )}
       {entry.sharedLimitHit && (

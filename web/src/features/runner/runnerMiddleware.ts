@@ -6,7 +6,7 @@
  * at the time limit or on Stop by having the sandbox terminate the worker.
  */
 import { createAction, type Middleware } from "@reduxjs/toolkit";
-import type { RunStatus } from "../../protocol/messages";
+import type { RunOutputPiece, RunStatus } from "../../protocol/messages";
 import type { FromSandbox } from "../../sandbox/protocol";
 import { messageSent } from "../connection/actions";
 import { readDocument } from "./documentSource";
@@ -44,6 +44,7 @@ interface ActiveRun {
   output: OutputCoalescer;
   sharedBytes: number;
   lastFlush: number;
+  python: boolean;
   flushTimer: ReturnType<typeof setInterval>;
   limitTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -57,8 +58,18 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
 
     const flush = (run: ActiveRun) => {
       run.lastFlush = performance.now();
-      for (const piece of run.output.take()) {
-        api.dispatch(localOutput({ key: run.key, ...piece }));
+      const pieces = run.output.take();
+      // One dispatch per stream change for this page, however many messages for the room.
+      let shown: { stream: RunOutputPiece["stream"]; text: string } | null = null;
+      for (const piece of pieces) {
+        if (shown && shown.stream === piece.stream) shown.text += piece.text;
+        else {
+          if (shown) api.dispatch(localOutput({ key: run.key, ...shown }));
+          shown = { ...piece };
+        }
+      }
+      if (shown) api.dispatch(localOutput({ key: run.key, ...shown }));
+      for (const piece of pieces) {
         // Past the limit the server answers the first message with `output_limit`
         // and drops the rest: send that one, then nothing more.
         if (run.sharedBytes > SHARED_OUTPUT_LIMIT) continue;
@@ -77,6 +88,10 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       const durationMs = Math.round(performance.now() - run.started);
       api.dispatch(messageSent({ type: "run", event: "end", runId: run.runId, status, durationMs }));
       api.dispatch(localRunEnded({ key: run.key, status, durationMs }));
+      // Terminating the worker took the loaded interpreter with it.
+      if (run.python && status !== "ok" && status !== "error") {
+        api.dispatch(pyodideProgress({ phase: "idle", loaded: 0, total: 0 }));
+      }
     };
 
     const startLimit = (run: ActiveRun) => {
@@ -134,6 +149,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         output: new OutputCoalescer(),
         sharedBytes: 0,
         lastFlush: 0,
+        python: target === "python",
         flushTimer: setInterval(() => flush(run), FLUSH_MS),
         limitTimer: null,
       };
@@ -155,7 +171,11 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
             api.dispatch(pyodideProgress({ phase: "downloading", loaded, total }));
           });
         }
-        if (active !== run) return; // stopped while loading
+        if (active !== run) {
+          // Stopped while Python was loading: the files are kept for the next run.
+          api.dispatch(pyodideProgress({ phase: "idle", loaded: 0, total: 0 }));
+          return;
+        }
         await frame.run(runId, target, code, { onMessage: (m) => onSandbox(run, m) }, files);
         if (target === "javascript") startLimit(run);
       } catch (error) {

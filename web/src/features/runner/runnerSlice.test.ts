@@ -90,7 +90,7 @@ describe("runnerSlice", () => {
   it("keeps at most the local limit of output", () => {
     const key = "me/r1";
     let state = reduce(initialRunnerState, localRunStarted({ clientId: "me", runId: "r1", language: "python", version: 0 }));
-    const chunk = "z".repeat(100_000);
+    const chunk = "z".repeat(30_000);
     for (let i = 0; i < 4; i++) state = reduce(state, localOutput({ key, stream: "stdout", text: chunk }));
     expect(state.entries[0]!.outputUnits).toBe(LOCAL_OUTPUT_LIMIT);
     expect(state.entries[0]!.truncated).toBe(true);
