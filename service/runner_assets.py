@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+from os import PathLike
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _SCRIPT_TAG = re.compile(r'<script type="module"[^>]*\ssrc="/(assets/[^"]+\.js)"></script>')
@@ -40,8 +43,14 @@ _PRELOAD_TAG = re.compile(r"<link rel=\"modulepreload\"[^>]*>\s*")
 class ImmutableFiles(StaticFiles):
     """Static files whose paths are versioned: cached for good."""
 
-    def file_response(self, full_path: str | Path, *args: object, **kwargs: object) -> Response:
-        response = super().file_response(full_path, *args, **kwargs)  # type: ignore[arg-type]
+    def file_response(
+        self,
+        full_path: str | PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["cache-control"] = IMMUTABLE
         return response
 
@@ -72,7 +81,9 @@ def build_sandbox_page(dist: Path) -> tuple[str, str] | None:
     # `<\/script` means the same and does not end the element.
     script = (dist / match.group(1)).read_text().replace("</script", "<\\/script")
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-    inlined = _PRELOAD_TAG.sub("", html.replace(match.group(0), f'<script type="module">{script}</script>'))
+    inlined = _PRELOAD_TAG.sub(
+        "", html.replace(match.group(0), f'<script type="module">{script}</script>')
+    )
     return inlined, digest
 
 
