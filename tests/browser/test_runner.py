@@ -60,8 +60,12 @@ def last_entry(page: Page):  # type: ignore[no-untyped-def]
 
 
 async def run_and_wait(page: Page, status: str, timeout: float = SETTLE_SECONDS) -> str:
+    """Run, then wait for this run's own entry (not the previous one) to end."""
+    entries = page.get_by_test_id("run-entry")
+    before = await entries.count()
     await page.get_by_test_id("run-button").click()
-    entry = last_entry(page)
+    await expect(entries).to_have_count(before + 1)
+    entry = entries.nth(before)
     await expect(entry).to_have_attribute("data-status", status, timeout=timeout * 1000)
     return str(await entry.get_by_test_id("run-output").inner_text())
 
@@ -104,10 +108,11 @@ async def test_python_javascript_and_typescript_runs_are_shared(
 
     await replace_code(ada, "javascript", "console.log('js', 1 + 1);\nconsole.error('careful');\n")
     assert await run_and_wait(ada, "ok") == "js 2\ncareful\n"
-    await expect(last_entry(bob)).to_have_attribute(
-        "data-status", "ok", timeout=SETTLE_SECONDS * 1000
+    bobs = last_entry(bob)
+    await expect(bobs.get_by_test_id("run-output")).to_have_text(
+        "js 2\ncareful\n", timeout=SETTLE_SECONDS * 1000
     )
-    assert await last_entry(bob).get_by_test_id("run-output").inner_text() == "js 2\ncareful\n"
+    await expect(bobs).to_have_attribute("data-status", "ok", timeout=SETTLE_SECONDS * 1000)
 
     ts = "interface P { x: number }\nconst p: P = { x: 41 };\nconsole.log(`ts ${p.x + 1}`);\n"
     await replace_code(ada, "typescript", ts)
@@ -134,21 +139,25 @@ async def test_endless_loops_end_at_the_limit_or_on_stop_and_the_editor_stays_li
     assert "typed while it ran" in (await editor_text(ada) or "")
     await expect(last_entry(ada)).to_have_attribute("data-status", "timeout", timeout=10_000)
     await expect(last_entry(bob)).to_have_attribute("data-status", "timeout", timeout=10_000)
-
-    await replace_code(ada, "javascript", "let i = 0;\nwhile (true) console.log(i++);\n")
-    await ada.get_by_test_id("run-button").click()
-    await expect(last_entry(ada).get_by_test_id("run-output")).to_contain_text(
-        "100", timeout=10_000
+    # The typing made a new version: the run says which one it ran.
+    await expect(last_entry(ada).get_by_test_id("run-version")).to_have_text(
+        " — ran version 0; the text has changed since", timeout=10_000
     )
-    await ada.locator(".cm-content").click()
-    await ada.keyboard.press("Control+End")
-    await ada.keyboard.type("\n// still typing")
-    await expect(ada.locator(".cm-content")).to_contain_text("still typing")
-    await ada.get_by_test_id("stop-button").click()
-    await expect(last_entry(ada)).to_have_attribute("data-status", "stopped")
-    await expect(last_entry(bob)).to_have_attribute("data-status", "stopped", timeout=10_000)
+
+    # Bob's page has the default 10 s limit: Stop ends his print flood first.
+    await replace_code(bob, "javascript", "let i = 0;\nwhile (true) console.log(i++);\n")
+    await bob.get_by_test_id("run-button").click()
+    flood = last_entry(bob).get_by_test_id("run-output")
+    await expect(flood).to_contain_text("100", timeout=10_000)
+    await bob.locator(".cm-content").click()
+    await bob.keyboard.press("Control+End")
+    await bob.keyboard.type("\n// still typing")
+    await expect(bob.locator(".cm-content")).to_contain_text("still typing")
+    await bob.get_by_test_id("stop-button").click()
+    await expect(last_entry(bob)).to_have_attribute("data-status", "stopped")
+    await expect(last_entry(ada)).to_have_attribute("data-status", "stopped", timeout=10_000)
     # The flood was shared up to the room's limit only.
-    await expect(ada.get_by_test_id("shared-limit")).to_be_visible(timeout=10_000)
+    await expect(bob.get_by_test_id("shared-limit")).to_be_visible(timeout=10_000)
 
 
 async def test_code_in_the_sandbox_cannot_reach_the_network(

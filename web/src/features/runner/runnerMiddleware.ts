@@ -112,6 +112,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
           if (performance.now() - run.lastFlush >= FLUSH_MS) flush(run);
           break;
         case "truncated":
+          flush(run); // what came before the cut is kept
           api.dispatch(localOutputTruncated({ key: run.key }));
           break;
         case "phase":
