@@ -152,11 +152,16 @@ class LiveRoom:
                 self.language = note.language
                 self._broadcast(payload)
             case messages.RunNote():
-                message = self.runs.heard(note)
+                if self.runs.ends_with_gap(note):
+                    # Under the lock, so that no joiner's hello sees the run ended
+                    # but still missing the output that the table has.
+                    async with self.lock:
+                        message = self.runs.heard(note)
+                        self.runs.reload(await load_last_run(self._store.pool, self.id))
+                else:
+                    message = self.runs.heard(note)
                 if message is not None:
                     self._broadcast(message, exclude=note.client_id)
-                if self.runs.stale:
-                    self.runs.reload(await load_last_run(self._store.pool, self.id))
 
     def _heard_presence(self, note: messages.PresenceNote) -> None:
         local = self.sessions.get(note.client_id)

@@ -121,10 +121,17 @@ class RoomRuns:
             self._hello = None
         self.last.gap = False
 
-    @property
-    def stale(self) -> bool:
-        """The last run ended after missing output that the table has now."""
-        return self.last is not None and self.last.gap and self.last.status is not None
+    def ends_with_gap(self, note: messages.RunNote) -> bool:
+        """Whether `note` ends the last run after this process missed some of its
+        output (it read the room from the table while that output was not stored
+        yet): the table has all of it once the run has ended."""
+        last = self.last
+        return (
+            note.event == "end"
+            and last is not None
+            and last.gap
+            and last.is_run(note.run_id, note.client_id)
+        )
 
     def hello(self) -> msgspec.Raw | None:
         if self.last is None:
