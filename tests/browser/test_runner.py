@@ -120,6 +120,12 @@ async def test_python_javascript_and_typescript_runs_are_shared(
     await expect(last_entry(bob)).to_contain_text("ts 42", timeout=SETTLE_SECONDS * 1000)
     # Several runs, each its own entry, on both pages.
     assert await bob.get_by_test_id("run-entry").count() >= 4
+    # Someone who comes later sees the room's last run, from hello.
+    await expect(last_entry(bob)).to_have_attribute("data-status", "ok", timeout=10_000)
+    cy = await open_page(room_url(two_servers[1], room), "Cy")
+    await expect(cy.get_by_test_id("run-entry")).to_have_count(1)
+    await expect(last_entry(cy)).to_contain_text("the room's last run")
+    await expect(last_entry(cy).get_by_test_id("run-output")).to_have_text("ts 42\n")
 
 
 async def test_endless_loops_end_at_the_limit_or_on_stop_and_the_editor_stays_live(
