@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/index.html web/sandbox.html web/scripts web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .PHONY: install web chromium run demo test test-python test-web check format bench clean
 
@@ -59,8 +59,9 @@ format: install
 	$(BIN)/ruff format service tests bench
 	$(BIN)/ruff check --fix service tests bench
 
-bench: install
+bench: install web chromium
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.runs_timing
 
 clean:
 	rm -rf web/dist web/node_modules $(VENV)

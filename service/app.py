@@ -17,6 +17,7 @@ from service import http_api
 from service.config import Settings, get_settings
 from service.migrate import migrate
 from service.rooms import RoomHub
+from service.runner_assets import SandboxPage, immutable_files
 from service.store import Store, create_pool
 from service.ws import room_socket
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def app_page(_request: Request) -> Response:
         return _app_page(dist)
 
+    sandbox = SandboxPage(dist)
     routes = [
         Route("/rooms", http_api.create_room, methods=["POST"]),
         Route("/rooms/{room_id}", http_api.get_room, methods=["GET"]),
@@ -82,6 +84,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws/{room_id}", room_socket),
         Route("/room/{room_id}", app_page, methods=["GET"]),
         Route("/", app_page, methods=["GET"]),
+        # Shared runs: the sandbox iframe's page, and Pyodide's versioned files.
+        Route("/sandbox", sandbox.respond, methods=["GET"]),
+        Route("/sandbox.html", sandbox.respond, methods=["GET"]),
+        Mount("/pyodide", app=immutable_files(dist / "pyodide"), name="pyodide"),
         Mount("/", app=StaticFiles(directory=dist, check_dir=False), name="web"),
     ]
     return Starlette(

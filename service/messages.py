@@ -6,7 +6,7 @@ client sent are what the database stores and what peers receive.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -43,7 +43,53 @@ class LanguageRequest(msgspec.Struct, tag="language", tag_field="type"):
     language: str
 
 
-ClientMessage = Push | PresenceRequest | LanguageRequest
+# A shared run (PROTOCOL.md `run`). One struct per direction rather than one per
+# event: msgspec tags a union by one field (`type`), and `event` is a second.
+# `__post_init__` checks that each event carries its own fields.
+RunId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+RunEvent = Literal["start", "output", "end"]
+RunStream = Literal["stdout", "stderr"]
+RunLanguage = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9+#._-]{1,32}$")]
+Whole = Annotated[int, msgspec.Meta(ge=0)]
+MAX_RUN_TEXT_UNITS = 1024
+
+
+def utf16_length(text: str) -> int:
+    return len(text) + sum(1 for c in text if c > "\uffff")
+
+
+class RunRequest(msgspec.Struct, tag="run", tag_field="type", rename="camel", kw_only=True):
+    event: RunEvent
+    run_id: RunId
+    language: RunLanguage | None = None
+    version: Whole | None = None
+    stream: RunStream | None = None
+    text: str | None = None
+    status: Literal["ok", "error", "timeout", "stopped"] | None = None
+    duration_ms: Whole | None = None
+
+    def __post_init__(self) -> None:
+        needs = _RUN_FIELDS[self.event]
+        missing = [name for name, attr in needs if getattr(self, attr) is None]
+        if missing:
+            raise ValueError(f"a run {self.event} needs {' and '.join(missing)}")
+        # Cheap bound first: a string of n code points has n to 2n UTF-16 units.
+        if self.text is not None and len(self.text) > MAX_RUN_TEXT_UNITS // 2:
+            units = utf16_length(self.text)
+            if units > MAX_RUN_TEXT_UNITS:
+                raise ValueError(
+                    f"run output text is {units} UTF-16 units, at most {MAX_RUN_TEXT_UNITS}"
+                )
+
+
+_RUN_FIELDS = {
+    "start": [("language", "language"), ("version", "version")],
+    "output": [("stream", "stream"), ("text", "text")],
+    "end": [("status", "status"), ("durationMs", "duration_ms")],
+}
+
+
+ClientMessage = Push | PresenceRequest | LanguageRequest | RunRequest
 
 
 # Server to client. Field order is the order a person reading the wire expects.
@@ -159,7 +205,25 @@ class ViewersNote(msgspec.Struct, tag="viewers", tag_field="type"):
     process: str
 
 
-Note = UpdateNote | PresenceNote | LeaveNote | Language | ViewersNote
+# A run message as relayed: on the bus and, without `seq`, to the room's other
+# sockets. `seq` numbers a run's relayed output messages (0, 1, …) so that a
+# process that read the run from the table drops the notes it already has.
+class RunNote(
+    msgspec.Struct, tag="run", tag_field="type", rename="camel", kw_only=True, omit_defaults=True
+):
+    event: RunEvent
+    run_id: str
+    client_id: str
+    language: str | None = None
+    version: int | None = None
+    stream: RunStream | None = None
+    text: str | None = None
+    status: str | None = None
+    duration_ms: int | None = None
+    seq: int | None = None
+
+
+Note = UpdateNote | PresenceNote | LeaveNote | Language | ViewersNote | RunNote
 
 _client_decoder = msgspec.json.Decoder(ClientMessage)
 _note_decoder = msgspec.json.Decoder(Note)

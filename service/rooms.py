@@ -28,6 +28,8 @@ from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RoomPresence, clean_name
+from service.run_store import load_last_run
+from service.runs import RoomRuns, RoomTarget
 from service.session import Session
 from service.store import Store, StoredUpdate, VersionTaken, retention_of
 from service.writer import UpdateWriter
@@ -62,6 +64,8 @@ class LiveRoom:
         self.announce_pending = False
         # The name each client's updates were last recorded under (service/history.py).
         self._author_names: dict[str, str] = {}
+        # The room's last shared run, for hello.
+        self.runs = RoomRuns()
 
     @property
     def _settings(self) -> Settings:
@@ -82,6 +86,7 @@ class LiveRoom:
         self.language = state.language
         for update in state.updates:
             self._apply_stored(update)
+        self.runs.load(await load_last_run(self._store.pool, self.id))
         self.loaded = True
         self._pump = asyncio.create_task(self._run_pump(), name=f"pump {self.id}")
 
@@ -152,6 +157,17 @@ class LiveRoom:
             case messages.Language():
                 self.language = note.language
                 self._broadcast(payload)
+            case messages.RunNote():
+                if self.runs.ends_with_gap(note):
+                    # Under the lock, so that no joiner's hello sees the run ended
+                    # but still missing the output that the table has.
+                    async with self.lock:
+                        message = self.runs.heard(note)
+                        self.runs.reload(await load_last_run(self._store.pool, self.id))
+                else:
+                    message = self.runs.heard(note)
+                if message is not None:
+                    self._broadcast(message, exclude=note.client_id)
 
     def _broadcast(self, message: str, exclude: str | None = None) -> None:
         self.presence.broadcast(message, exclude)
@@ -186,7 +202,7 @@ class LiveRoom:
             language=self.language,
             peers=self.presence.peers_for(session.client_id),
             viewers=session.viewers_seen,
-            last_run=None,
+            last_run=self.runs.hello(),
         )
         session.send_unbounded(messages.encode(hello))
         for message in backlog or ():
@@ -202,6 +218,10 @@ class LiveRoom:
         if len(stored) != self.version - since:
             return None  # folded away: the client starts over from the text
         return [_update_message(u) for u in stored]
+
+    @property
+    def run_target(self) -> RoomTarget:
+        return RoomTarget(self._store.pool, self.id, self.channel)
 
     def remove(self, session: Session) -> bool:
         """Forget a session; True when it was current (not replaced) and so left."""
@@ -449,6 +469,8 @@ class RoomHub:
         return room
 
     async def leave(self, room: LiveRoom, session: Session) -> None:
+        # A run still going when its socket closes ends as `interrupted`.
+        await session.runs.interrupt(room.run_target)
         async with room.lock:
             if not room.remove(session):
                 return  # replaced by a newer socket: no leave

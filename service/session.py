@@ -25,6 +25,7 @@ from service.errors import ProtocolError, ReadOnly
 from service.limits import TokenBucket, WindowCounter
 from service.presence import clean_name, color_for
 from service.roles import RoomRef
+from service.runs import RoomTarget, SocketRuns
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class RoomLink(Protocol):
     ) -> None: ...
 
     async def change_language(self, session: Session, language: str) -> None: ...
+
+    @property
+    def run_target(self) -> RoomTarget: ...
 
 
 class _Tagged(msgspec.Struct):
@@ -79,6 +83,8 @@ class Session:
         self._messages = TokenBucket(settings.messages_per_second, settings.message_burst)
         self._presence = TokenBucket(settings.presence_per_second, settings.presence_per_second)
         self._errors = WindowCounter(settings.max_errors, settings.error_window_seconds)
+        # The shared runs this socket has started and not ended.
+        self.runs = SocketRuns(client_id, self.send)
 
     # Outgoing.
 
@@ -192,6 +198,8 @@ class Session:
                     await room.update_presence(self, message)
             case messages.LanguageRequest():
                 await room.change_language(self, message.language)
+            case messages.RunRequest():
+                await self.runs.handle(room.run_target, message)
 
     def _check_viewer_may_send(self, frame: str) -> None:
         """A viewer's push, language or run is read_only, before its body is even

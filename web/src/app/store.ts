@@ -6,6 +6,8 @@ import { followSlice } from "../features/follow/followSlice";
 import { historySlice } from "../features/history/historySlice";
 import { peersSlice } from "../features/peers/peersSlice";
 import { roomSlice } from "../features/room/roomSlice";
+import { createRunnerMiddleware } from "../features/runner/runnerMiddleware";
+import { runnerSlice } from "../features/runner/runnerSlice";
 
 export const rootReducer = combineSlices(
   connectionSlice,
@@ -14,6 +16,7 @@ export const rootReducer = combineSlices(
   autocompleteSlice,
   historySlice,
   followSlice,
+  runnerSlice,
 );
 
 export type RootState = ReturnType<typeof rootReducer>;
@@ -30,7 +33,7 @@ export function makeStore(preloadedState?: Partial<RootState>, options: StoreOpt
     reducer: rootReducer,
     preloadedState,
     middleware: (getDefaultMiddleware) =>
-      getDefaultMiddleware().prepend(listeners.middleware).concat(createConnectionMiddleware(options.connection)),
+      getDefaultMiddleware().prepend(listeners.middleware).concat(createConnectionMiddleware(options.connection), createRunnerMiddleware()),
   });
 }
 

@@ -30,12 +30,12 @@ describe("parseServerMessage", () => {
     });
   });
 
-  it("reads v2 fields: role, viewers, latestVersion, lastRun", () => {
+  it("reads v2 fields: role, viewId, viewers, latestVersion", () => {
     const hello = parse({
       type: "hello", roomId: "room-1234", viewId: "view-5678", role: "editor", clientId: "c", version: 3,
-      latestVersion: 9, text: null, language: "go", peers: [], viewers: 4, lastRun: { runId: "r1" },
+      latestVersion: 9, text: null, language: "go", peers: [], viewers: 4, lastRun: null,
     });
-    expect(hello).toMatchObject({ roomId: "room-1234", viewId: "view-5678", role: "editor", latestVersion: 9, viewers: 4, lastRun: { runId: "r1" } });
+    expect(hello).toMatchObject({ roomId: "room-1234", viewId: "view-5678", role: "editor", latestVersion: 9, viewers: 4 });
   });
 
   it("reads a viewer's hello, which names the room by its view id only", () => {
@@ -74,5 +74,28 @@ describe("parseServerMessage", () => {
     ["a presence with a bad selection", JSON.stringify({ type: "presence", clientId: "c", selection: { anchor: "1" } })],
   ])("refuses %s", (_what, data) => {
     expect(parseServerMessage(data)).toBeNull();
+  });
+});
+
+describe("run messages", () => {
+  it("parses a relayed run event and refuses a malformed one", () => {
+    expect(
+      parseServerMessage('{"type":"run","event":"output","runId":"r7","clientId":"ada","stream":"stderr","text":"x"}'),
+    ).toEqual({ type: "run", event: "output", runId: "r7", clientId: "ada", stream: "stderr", text: "x" });
+    expect(parseServerMessage('{"type":"run","event":"end","runId":"r7","clientId":"a","status":"interrupted","durationMs":5}')).toMatchObject({
+      status: "interrupted",
+    });
+    expect(parseServerMessage('{"type":"run","event":"output","runId":"r 7","clientId":"a","stream":"stdout","text":"x"}')).toBeNull();
+    expect(parseServerMessage('{"type":"run","event":"output","runId":"r7","clientId":"a","stream":"stdin","text":"x"}')).toBeNull();
+    expect(parseServerMessage('{"type":"run","event":"start","runId":"r7","clientId":"a","language":"python"}')).toBeNull();
+  });
+
+  it("reads hello's lastRun, and a malformed one as null", () => {
+    const base = { type: "hello", roomId: "room1234", clientId: "me", version: 1, text: "", language: "python", peers: [] };
+    const lastRun = { runId: "r1", clientId: "ada", language: "python", version: 1, status: null, durationMs: null, output: [{ stream: "stdout", text: "a" }] };
+    const parsed = parseServerMessage(JSON.stringify({ ...base, lastRun }));
+    expect(parsed).toMatchObject({ type: "hello", lastRun });
+    expect(parseServerMessage(JSON.stringify({ ...base, lastRun: { runId: 3 } }))).toMatchObject({ lastRun: null });
+    expect(parseServerMessage(JSON.stringify(base))).toMatchObject({ lastRun: null });
   });
 });

@@ -41,9 +41,10 @@ export interface HelloMessage {
   version: number;
   /**
    * With `text: null`: the room's version when the hello was sent, so the
-   * client is caught up once it has applied that update. `null` otherwise.
+   * client is caught up once it has applied that update. `null` otherwise;
+   * always set by the parser.
    */
-  latestVersion: number | null;
+  latestVersion?: number | null;
   /** `null` after a `since` reconnect: the missing updates follow as `update`s. */
   text: string | null;
   language: string;
@@ -51,8 +52,8 @@ export interface HelloMessage {
   peers: PeerInfo[];
   /** How many viewer sockets the room has, across all processes (v2); always set by the parser. */
   viewers?: number;
-  /** The room's last shared run, as the server sent it (`null`: none yet); set by the parser. */
-  lastRun?: unknown;
+  /** (v2) The room's last shared run, or null when nothing ran yet. */
+  lastRun?: LastRun | null;
 }
 
 export interface UpdateMessage {
@@ -99,7 +100,40 @@ export interface ErrorMessage {
   message: string;
 }
 
+export type RunStatus = "ok" | "error" | "timeout" | "stopped" | "interrupted";
+export type RunStream = "stdout" | "stderr";
+
+export interface RunOutputPiece {
+  stream: RunStream;
+  text: string;
+}
+
+/** (v2) `hello.lastRun`: a whole run; `status` is null while it is still going. */
+export interface LastRun {
+  runId: string;
+  clientId: string;
+  language: string;
+  version: number;
+  status: RunStatus | null;
+  durationMs: number | null;
+  output: RunOutputPiece[];
+}
+
+/** (v2) A run event that the client sends; the server adds `clientId` when it relays it. */
+export type RunEvent =
+  | { event: "start"; runId: string; language: string; version: number }
+  | { event: "output"; runId: string; stream: RunStream; text: string }
+  | { event: "end"; runId: string; status: RunStatus; durationMs: number };
+
+export type OutgoingRun = { type: "run" } & RunEvent;
+export type RunMessage = { type: "run"; clientId: string } & RunEvent;
+
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** The most UTF-16 units one run `output` message may carry. */
+export const MAX_RUN_TEXT_UNITS = 1024;
+
 export type ServerMessage =
+  | RunMessage
   | HelloMessage
   | UpdateMessage
   | ConflictMessage
@@ -132,7 +166,7 @@ export interface OutgoingLanguage {
   language: string;
 }
 
-export type ClientMessage = PushMessage | OutgoingPresence | OutgoingLanguage;
+export type ClientMessage = PushMessage | OutgoingPresence | OutgoingLanguage | OutgoingRun;
 
 /** WebSocket close codes that the protocol gives a meaning. */
 export const CloseCode = {
@@ -196,6 +230,48 @@ export function isChangesJSON(v: unknown): v is ChangesJSON {
   );
 }
 
+const RUN_STATUSES: readonly unknown[] = ["ok", "error", "timeout", "stopped", "interrupted"];
+const isStream = (v: unknown): v is RunStream => v === "stdout" || v === "stderr";
+const isRunId = (v: unknown): v is string => isString(v) && RUN_ID_PATTERN.test(v);
+
+function toRunEvent(m: Json): RunEvent | null {
+  if (!isRunId(m.runId)) return null;
+  switch (m.event) {
+    case "start":
+      return isString(m.language) && isVersion(m.version)
+        ? { event: "start", runId: m.runId, language: m.language, version: m.version }
+        : null;
+    case "output":
+      return isStream(m.stream) && isString(m.text)
+        ? { event: "output", runId: m.runId, stream: m.stream, text: m.text }
+        : null;
+    case "end":
+      return RUN_STATUSES.includes(m.status) && isVersion(m.durationMs)
+        ? { event: "end", runId: m.runId, status: m.status as RunStatus, durationMs: m.durationMs }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** `hello.lastRun`: null when absent or malformed, so that a bad run never costs the room. */
+export function toLastRun(v: unknown): LastRun | null {
+  if (!isObject(v) || !isRunId(v.runId) || !isString(v.clientId) || !isString(v.language)) return null;
+  if (!isVersion(v.version) || !Array.isArray(v.output)) return null;
+  const status = v.status === null || RUN_STATUSES.includes(v.status) ? (v.status as RunStatus | null) : undefined;
+  if (status === undefined) return null;
+  const output = v.output.filter((p): p is RunOutputPiece => isObject(p) && isStream(p.stream) && isString(p.text));
+  return {
+    runId: v.runId,
+    clientId: v.clientId,
+    language: v.language,
+    version: v.version,
+    status,
+    durationMs: isVersion(v.durationMs) ? v.durationMs : null,
+    output: output.map((p) => ({ stream: p.stream, text: p.text })),
+  };
+}
+
 /** Parses one text frame; `null` for anything that is not a well-formed server message. */
 export function parseServerMessage(data: string): ServerMessage | null {
   let m: unknown;
@@ -221,7 +297,7 @@ export function parseServerMessage(data: string): ServerMessage | null {
         language: m.language,
         peers: peers.filter((p): p is PeerInfo => p !== undefined),
         viewers: isVersion(m.viewers) ? m.viewers : 0,
-        lastRun: isObject(m.lastRun) ? m.lastRun : null,
+        lastRun: toLastRun(m.lastRun),
       };
       if (isString(m.roomId)) hello.roomId = m.roomId;
       if (isString(m.viewId)) hello.viewId = m.viewId;
@@ -243,6 +319,11 @@ export function parseServerMessage(data: string): ServerMessage | null {
     case "language":
       if (!isString(m.language)) return null;
       return { type: "language", language: m.language, clientId: isString(m.clientId) ? m.clientId : "" };
+    case "run": {
+      if (!isString(m.clientId)) return null;
+      const event = toRunEvent(m);
+      return event ? { type: "run", clientId: m.clientId, ...event } : null;
+    }
     case "error":
       return {
         type: "error",

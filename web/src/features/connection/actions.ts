@@ -12,6 +12,7 @@ import type {
   LanguageMessage,
   LeaveMessage,
   PresenceMessage,
+  RunMessage,
   UpdateMessage,
   ViewersMessage,
 } from "../../protocol/messages";
@@ -41,4 +42,5 @@ export const presenceReceived = createAction<PresenceMessage>("server/presence")
 export const peerLeft = createAction<LeaveMessage>("server/leave");
 export const languageReceived = createAction<LanguageMessage>("server/language");
 export const viewersReceived = createAction<ViewersMessage>("server/viewers");
+export const runReceived = createAction<RunMessage>("server/run");
 export const serverErrorReceived = createAction<ErrorMessage>("server/error");

@@ -20,6 +20,7 @@ import {
   resyncRequested,
   retryNowRequested,
   retryScheduled,
+  runReceived,
   serverErrorReceived,
   socketClosed,
   socketConnecting,
@@ -97,6 +98,8 @@ function actionFor(message: ServerMessage) {
       return viewersReceived(message);
     case "error":
       return serverErrorReceived(message);
+    case "run":
+      return runReceived(message);
   }
 }
 

@@ -38,12 +38,22 @@ import {
 import { presenceReporter, presenceTransport } from "../peers/presenceReporter";
 import { collabSync, type SyncTransport, syncPlugin } from "./collabPlugin";
 import { exposeDebugHandle } from "./debugHandle";
+import { getSyncedVersion } from "@codemirror/collab";
+import { setDocumentSource } from "../runner/documentSource";
 import { documentRules } from "./documentRules";
 import { editorSetup } from "./editorSetup";
 import { languageExtension } from "./languages";
 import { documentLoaded, noticeShown, syncProgressed } from "./roomSlice";
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+function registerDocumentSource(view: () => EditorView | null): () => void {
+  setDocumentSource(() => {
+    const v = view();
+    return v ? { text: v.state.doc.toString(), version: getSyncedVersion(v.state) } : null;
+  });
+  return () => setDocumentSource(null);
+}
 
 export function Editor() {
   const dispatch = useAppDispatch();
@@ -153,7 +163,7 @@ export function Editor() {
       }
       const peers = hello.peers.filter((p) => p.clientId !== hello.clientId);
       view.dispatch({ effects: peersReset.of(initialPeerCursors(view.state, peers)) });
-      view.plugin(syncPlugin)?.connected(hello.text === null, hello.latestVersion);
+      view.plugin(syncPlugin)?.connected(hello.text === null, hello.latestVersion ?? null);
       view.plugin(presenceReporter)?.announce();
       if (hello.role === "viewer") sendViewerName();
     };
@@ -196,6 +206,8 @@ export function Editor() {
       ),
       exposeDebugHandle(() => viewRef.current),
       registerLiveView(() => viewRef.current),
+      // The Run button reads the code from here.
+      registerDocumentSource(() => viewRef.current),
     ];
     return () => {
       for (const u of unsubscribe) u();

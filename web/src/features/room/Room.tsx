@@ -11,6 +11,8 @@ import { Editor } from "./Editor";
 import { LanguageSelect } from "./LanguageSelect";
 import { RoomProblem } from "./RoomProblem";
 import { ViewOnlyBadge } from "./ViewOnlyBadge";
+import { RunConsole } from "../runner/RunConsole";
+import { RunControls } from "../runner/RunControls";
 import { noticeDismissed } from "./roomSlice";
 
 function Notices({ roomId }: { roomId: string }) {
@@ -68,6 +70,7 @@ export function Room({ roomId }: { roomId: string }) {
           Pairpad
         </a>
         <LanguageSelect />
+        <RunControls />
         <CopyLinkButton roomId={roomId} />
         <HistoryButton />
         <ConnectionStatus />
@@ -80,6 +83,7 @@ export function Room({ roomId }: { roomId: string }) {
         <Editor />
         {historyOpen && <HistoryPanel roomId={roomId} />}
       </div>
+      <RunConsole />
     </div>
   );
 }

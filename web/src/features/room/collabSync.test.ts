@@ -59,7 +59,7 @@ class SimClient {
           });
         }
         // The hello names the version that ends the catch-up (`latestVersion`).
-        this.sync.connected(m.text === null, m.latestVersion);
+        this.sync.connected(m.text === null, m.latestVersion ?? null);
         break;
       case "update":
         this.sync.receive(m);

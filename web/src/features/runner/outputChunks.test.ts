@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { OutputCoalescer, splitUnits, utf8Bytes, wellFormed } from "./outputChunks";
+
+describe("splitUnits", () => {
+  it("keeps short text whole", () => expect(splitUnits("abc", 4)).toEqual(["abc"]));
+  it("cuts at the limit", () => expect(splitUnits("abcdefg", 3)).toEqual(["abc", "def", "g"]));
+  it("never splits a surrogate pair", () => {
+    const pieces = splitUnits("ab😀cd", 3);
+    expect(pieces).toEqual(["ab", "😀c", "d"]);
+    for (const p of pieces) expect(wellFormed(p)).toBe(p);
+  });
+  it("cuts 1,024-unit messages from emoji", () => {
+    const pieces = splitUnits("x" + "😀".repeat(600));
+    expect(pieces.map((p) => p.length)).toEqual([1023, 178]);
+    expect(pieces.join("")).toBe("x" + "😀".repeat(600));
+  });
+});
+
+describe("OutputCoalescer", () => {
+  it("merges writes of one stream until taken", () => {
+    const c = new OutputCoalescer();
+    c.push("stdout", "a");
+    c.push("stdout", "b");
+    c.push("stderr", "E");
+    c.push("stdout", "c");
+    expect(c.take()).toEqual([
+      { stream: "stdout", text: "ab" },
+      { stream: "stderr", text: "E" },
+      { stream: "stdout", text: "c" },
+    ]);
+    expect(c.empty).toBe(true);
+    expect(c.take()).toEqual([]);
+  });
+  it("hands out pieces of at most 1,024 units", () => {
+    const c = new OutputCoalescer();
+    c.push("stdout", "y".repeat(2500));
+    expect(c.take().map((p) => p.text.length)).toEqual([1024, 1024, 452]);
+  });
+  it("replaces lone surrogates, which the wire refuses", () => {
+    const c = new OutputCoalescer();
+    c.push("stdout", "a\uD800b\uDC00");
+    expect(c.take()).toEqual([{ stream: "stdout", text: "a\uFFFDb\uFFFD" }]);
+  });
+});
+
+describe("utf8Bytes", () => {
+  it("counts as the server does", () => {
+    for (const text of ["abc", "é", "€", "😀", "a😀é"]) {
+      expect(utf8Bytes(text)).toBe(new TextEncoder().encode(text).length);
+    }
+  });
+});
