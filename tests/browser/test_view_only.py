@@ -86,6 +86,13 @@ async def test_a_viewer_watches_follows_the_typist_and_stops_when_it_scrolls(
     assert room not in await viewer.content()
     await expect(ada.get_by_test_id("viewer-count")).to_have_text("1 watching")
     await expect(ada.get_by_test_id("view-only")).to_have_count(0)
+    # A viewer watches runs but cannot start one, and may look back but not restore.
+    await expect(viewer.get_by_test_id("run-button")).to_have_count(0)
+    await expect(ada.get_by_test_id("run-button")).to_be_visible()
+    await viewer.get_by_test_id("history-button").click()
+    await expect(viewer.get_by_test_id("history-panel")).to_be_visible()
+    await expect(viewer.get_by_test_id("history-restore")).to_have_count(0)
+    await viewer.get_by_test_id("history-close").click()
 
     # Copy link offers both links to the editor, only the view link to the viewer.
     await ada.get_by_test_id("copy-link").click()

@@ -51,6 +51,8 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
   const dispatch = useAppDispatch();
   const { oldest, head, version, ready, playing, speed, steps, error } = useAppSelector((s) => s.history);
   const language = useAppSelector((s) => s.room.language);
+  // A view-only link may look back but not restore: only an editor pushes.
+  const canRestore = useAppSelector((s) => s.room.role !== "viewer");
   const api = useMemo(() => historyApi(roomId), [roomId]);
   const host = useRef<HTMLDivElement>(null);
   const root = useRef<HTMLDivElement>(null);
@@ -217,9 +219,11 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
             <span data-testid="history-author">{step ? step.name : ""}</span>
           </div>
         </div>
-        <button type="button" className="button button-primary" data-testid="history-restore" onClick={restore} disabled={!shown || shown.version !== version}>
-          Restore this version
-        </button>
+        {canRestore && (
+          <button type="button" className="button button-primary" data-testid="history-restore" onClick={restore} disabled={!shown || shown.version !== version}>
+            Restore this version
+          </button>
+        )}
         <button type="button" className="button" data-testid="history-close" onClick={close}>
           Close
         </button>

@@ -10,6 +10,9 @@ export function RunControls() {
   const running = useAppSelector((s) => s.runner.activeKey !== null);
   const limit = useAppSelector((s) => s.runner.timeLimitMs);
   const runnable = runsIn(language) !== null;
+  // A view-only link watches the room's runs in the console; it cannot start one.
+  const watching = useAppSelector((s) => s.room.role === "viewer");
+  if (watching) return null;
   const title = runnable
     ? `Run the ${language} code in this browser's sandbox (time limit ${limit / 1000} s); the room sees the output`
     : `${language} does not run anywhere yet: Pairpad runs Python, JavaScript and TypeScript`;
