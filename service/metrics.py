@@ -4,7 +4,7 @@ Hooks in the hot path are one counter increment or histogram observation
 each: a write to this process's memory-mapped file, no await, no lock shared
 with other processes. Gauges that describe a process's present (sockets, rooms,
 pool) are "live" gauges: a scrape counts only processes that have not been
-marked dead, and `reap_dead_workers` marks the workers that are gone.
+marked dead, and a scrape marks the workers that are gone (`metrics_http`).
 
 What the two latency histograms mean:
 
@@ -29,19 +29,14 @@ metrics_dir.ensure()
 
 # prometheus_client must be imported after the directory is named (see metrics_dir).
 import os  # noqa: E402
-import re  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from prometheus_client import (  # noqa: E402
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead  # noqa: E402
+from prometheus_client.multiprocess import mark_process_dead  # noqa: E402
 
 _LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -98,10 +93,6 @@ ROOMS_CREATED = Counter("pairpad_rooms_created", "Rooms created")
 ROOMS_EXPIRED = Counter("pairpad_rooms_expired", "Rooms deleted by the time-to-live sweep")
 SWEEPS = Counter("pairpad_sweeps", "Upkeep sweeps by outcome", ["outcome"])
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
-
-_LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
-
 
 def pushed(updates: int, started: float, committed: float) -> None:
     """A push of `updates` stored at `committed` and queued to the room's sockets now."""
@@ -120,36 +111,6 @@ def socket_closed(role: str) -> None:
     WORKER_SOCKETS.dec()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def reap_dead_workers() -> None:
-    """Drop the live gauges of workers that died without saying so (a SIGKILL, an
-    OOM kill): their counters stay, since what they counted did happen."""
-    path = Path(os.environ[metrics_dir.ENV])
-    pids = {
-        int(m.group(1)) for f in path.glob("gauge_live*.db") if (m := _LIVE_FILE.search(f.name))
-    }
-    for pid in pids:
-        if not _alive(pid):
-            mark_process_dead(pid, str(path))
-
-
 def mark_exiting() -> None:
     """A worker that stops cleanly withdraws its live gauges at once."""
     mark_process_dead(os.getpid())
-
-
-def render() -> bytes:
-    """Every process's metrics, merged, in Prometheus's text format."""
-    reap_dead_workers()
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry)
-    return generate_latest(registry)

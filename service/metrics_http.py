@@ -16,8 +16,11 @@ import asyncio
 import hmac
 import ipaddress
 import logging
+import os
+import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -25,10 +28,50 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service import metrics
+from service import metrics_dir
 from service.config import Settings
 
+metrics_dir.ensure()
+
+# After the directory is named; this module defines no metric, so the parent
+# process that serves the metrics port writes no figures of its own.
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest  # noqa: E402
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead  # noqa: E402
+
 log = logging.getLogger(__name__)
+
+
+_LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_dead_workers() -> None:
+    """Drop the live gauges of workers that died without saying so (a SIGKILL, an
+    OOM kill): their counters stay, since what they counted did happen."""
+    path = Path(os.environ[metrics_dir.ENV])
+    pids = {
+        int(m.group(1)) for f in path.glob("gauge_live*.db") if (m := _LIVE_FILE.search(f.name))
+    }
+    for pid in pids:
+        if not _alive(pid):
+            mark_process_dead(pid, str(path))
+
+
+def render() -> bytes:
+    """Every process's metrics, merged, in Prometheus's text format."""
+    reap_dead_workers()
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry)
 
 
 def _token_ok(header: str | None, token: str) -> bool:
@@ -56,8 +99,8 @@ async def metrics_endpoint(request: Request) -> Response:
                 "metrics answer loopback peers only; set PAIRPAD_METRICS_TOKEN or "
                 "PAIRPAD_METRICS_PORT to read them from elsewhere",
             )
-    body = await asyncio.to_thread(metrics.render)
-    return Response(body, media_type=metrics.CONTENT_TYPE)
+    body = await asyncio.to_thread(render)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 def _is_loopback(host: str) -> bool:
@@ -89,8 +132,8 @@ def _wsgi_app(token: str | None) -> Callable[[dict[str, Any], StartResponse], It
         if token and not _token_ok(environ.get("HTTP_AUTHORIZATION"), token):
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
             return [b"metrics need Authorization: Bearer <token>\n"]
-        body = metrics.render()
-        start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE)])
+        body = render()
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
         return [body]
 
     return app
