@@ -58,6 +58,9 @@ def main() -> None:
             timeout_graceful_shutdown=5,
             log_level="info",
             access_log=False,
+            # uvicorn would believe X-Forwarded-For from 127.0.0.1 and rewrite the peer;
+            # Pairpad reads it itself, from PAIRPAD_TRUSTED_PROXIES only (clientaddr.py).
+            proxy_headers=False,
             log_config=logs.uvicorn_config(settings.log_format) or uvicorn.config.LOGGING_CONFIG,
         )
     finally:
