@@ -15,16 +15,22 @@ import tempfile
 from pathlib import Path
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Set beside ENV when Pairpad drew the directory itself, so that a server started
+# from such a process (a test, the demo) draws its own instead of sharing it.
+_DRAWN = "PAIRPAD_METRICS_DIR_DRAWN"
 
 
 def prepare() -> tuple[Path, bool]:
-    """Name (creating it when unset) and empty the directory; True when created here."""
-    given = os.environ.get(ENV)
+    """Name (drawing a fresh one unless the operator named one) and empty the
+    directory; True when drawn here."""
+    given = None if os.environ.get(_DRAWN) else os.environ.get(ENV)
     path = Path(given) if given else Path(tempfile.mkdtemp(prefix="pairpad-metrics-"))
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink(missing_ok=True)
     os.environ[ENV] = str(path)
+    if not given:
+        os.environ[_DRAWN] = "1"
     return path, not given
 
 

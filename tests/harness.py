@@ -123,10 +123,6 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         env = {**os.environ, "DATABASE_URL": self.database_url, **self.env}
-        # Each server names (and empties) a metrics directory of its own; this test
-        # process may have one from importing service modules.
-        if "PROMETHEUS_MULTIPROC_DIR" not in self.env:
-            env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
