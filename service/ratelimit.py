@@ -48,14 +48,20 @@ class Rate:
     name: str
     per_second: float
     burst: float
+    what: str  # for the refusal's message
 
 
 def http_rates(settings: Settings) -> dict[str, Rate]:
     """The rate-limited routes (POST only), by path."""
     rates = {
-        "/rooms": Rate("rooms", settings.rooms_per_minute / 60.0, settings.rooms_burst),
+        "/rooms": Rate(
+            "rooms", settings.rooms_per_minute / 60.0, settings.rooms_burst, "rooms created"
+        ),
         "/autocomplete": Rate(
-            "autocomplete", settings.autocomplete_per_second, settings.autocomplete_burst
+            "autocomplete",
+            settings.autocomplete_per_second,
+            settings.autocomplete_burst,
+            "suggestions asked for",
         ),
     }
     return {path: r for path, r in rates.items() if r.per_second > 0 and r.burst >= 1}
@@ -147,7 +153,7 @@ class AbuseLimits:
             wait = await limits.take(rate, limits.client_of(scope))
             if wait > 0:
                 metrics.RATE_LIMITED.labels(rate.name).inc()
-                await _too_many(send, rate.name, wait)
+                await _too_many(send, rate.what, wait)
                 return
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
@@ -175,9 +181,9 @@ class AbuseLimits:
                 await limits.close_socket(client)
 
 
-async def _too_many(send: Send, name: str, wait: float) -> None:
+async def _too_many(send: Send, what: str, wait: float) -> None:
     seconds = max(1, math.ceil(wait))
-    message = f"too many {name} requests from this client; retry in {seconds} s"
+    message = f"Too many {what} from your address; try again in {seconds} s."
     body = json.dumps({"error": {"code": "rate_limited", "message": message}}).encode()
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
