@@ -9,6 +9,7 @@ import re
 import signal
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from service.embedded import free_port
@@ -89,8 +90,7 @@ async def test_scrape_shows_both_workers_and_the_histograms_move(database_url: s
         used = _dashboard_metrics()
         missing = {name for name in used if name not in result.names}
         assert not missing, f"dashboard panels use metrics the scrape lacks: {missing}"
-        for client in clients:
-            await client.close()
+        await asyncio.gather(*(client.close() for client in clients))
 
 
 def _dashboard_metrics() -> set[str]:
@@ -123,8 +123,7 @@ async def test_a_killed_workers_gauges_leave_the_scrape(database_url: str) -> No
         else:
             raise AssertionError(f"worker {victim} is still in the scrape")
         assert result.value("pairpad_open_sockets", role="editor") == survivor_sockets
-        for client in clients:
-            await client.close()
+        await asyncio.gather(*(client.close() for client in clients))
 
 
 async def test_metrics_are_guarded(database_url: str) -> None:
@@ -175,3 +174,30 @@ def test_scrape_parser_sums_labelled_samples() -> None:
     """The test helper itself: labels filter, values add up."""
     text = 'a_total{code="x"} 2.0\na_total{code="y"} 3.0\n'
     assert Scrape(text).value("a_total") == 5 and Scrape(text).value("a_total", code="y") == 3
+
+
+async def test_listener_reconnects_and_catch_ups_are_counted(database_url: str) -> None:
+    """A terminated LISTEN connection comes back, and its rooms catch up: both counted."""
+    with servers(database_url, 1) as (server,):
+        room_id = await create_room(server)
+        client = await Client.connect(server, room_id)
+        before = await scrape(f"{server.http}/metrics")
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'pairpad-listener' AND datname = current_database()"
+            )
+        finally:
+            await conn.close()
+        for _ in range(100):
+            after = await scrape(f"{server.http}/metrics")
+            if after.value("pairpad_listener_reconnects_total") >= 1:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no listener reconnect counted")
+        await asyncio.sleep(0.5)  # the room's catch-up runs in its own task
+        after = await scrape(f"{server.http}/metrics")
+        assert after.value("pairpad_catch_ups_total") > before.value("pairpad_catch_ups_total")
+        await client.close()

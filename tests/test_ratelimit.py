@@ -100,8 +100,7 @@ async def test_the_201st_socket_of_a_client_is_closed_1008_and_not_anothers(
                 await asyncio.sleep(0.1)
         else:
             raise AssertionError("a closed socket never freed its place")
-        for socket in [*sockets, other, again]:
-            await socket.close()
+        await asyncio.gather(*(s.close() for s in [*sockets, other, again]))
     finally:
         proc.kill()
 
