@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import json
 
+import asyncpg
 import httpx
 import websockets
 
@@ -139,3 +140,50 @@ def test_client_address_rules() -> None:
     assert client_key(None) == "unknown"
     assert client_key(ipaddress.ip_address("2001:db8::1")) == "2001:db8::/64"
     assert client_key(ipaddress.ip_address("::ffff:192.0.2.1")) == "192.0.2.1"
+
+
+async def test_a_dead_processs_sockets_stop_counting_and_are_swept(database_url: str) -> None:
+    """Counts left by a process that died (silent for over 30 s) do not hold its clients
+    back, and the sweep deletes them and any long-full rate bucket."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            """INSERT INTO server_processes (id, seen_at)
+               VALUES ('gone/1/x', now() - interval '1 hour');
+               INSERT INTO client_sockets (client, process, sockets)
+               VALUES ('192.0.2.30', 'gone/1/x', 5);
+               INSERT INTO rate_buckets (key, tokens, updated_at)
+               VALUES ('rooms:192.0.2.30', 0, now() - interval '1 day')"""
+        )
+        env = {
+            "PAIRPAD_TRUSTED_PROXIES": TRUSTED,
+            "PAIRPAD_SOCKETS_PER_CLIENT": "1",
+            "PAIRPAD_ROOM_SWEEP_SECONDS": "1",
+        }
+        with servers(database_url, 1, env=env) as (server,):
+            room_id = await create_room(server)
+            socket = await _socket(server, room_id, "192.0.2.30")
+            assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "hello"
+            for _ in range(50):
+                left = await conn.fetchval(
+                    "SELECT count(*) FROM server_processes WHERE id = 'gone/1/x'"
+                )
+                if left == 0:
+                    break
+                await asyncio.sleep(0.2)
+            assert left == 0
+            assert (
+                await conn.fetchval(
+                    "SELECT count(*) FROM client_sockets WHERE process = 'gone/1/x'"
+                )
+                == 0
+            )
+            assert (
+                await conn.fetchval(
+                    "SELECT count(*) FROM rate_buckets WHERE key = 'rooms:192.0.2.30'"
+                )
+                == 0
+            )
+            await socket.close()
+    finally:
+        await conn.close()
