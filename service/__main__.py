@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
 
 import uvicorn
 
+from service import logs, metrics_dir
 from service.config import get_settings
 from service.embedded import EmbeddedPostgres
 
@@ -25,7 +27,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--workers", type=int, default=settings.workers)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+    logs.configure(settings.log_format)
+    # Before anything imports prometheus_client, here and in every worker.
+    metrics_path, own_metrics_path = metrics_dir.prepare()
 
     embedded = None
     if not settings.database_url:
@@ -39,6 +43,9 @@ def main() -> None:
     # uvicorn shuts down gracefully on SIGTERM (closing sockets with 1012), then
     # raises the signal again; exit normally then, so the embedded Postgres stops.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from service.metrics_http import serve_on_own_port
+
+    metrics_server = serve_on_own_port(settings)
     try:
         uvicorn.run(
             "service.app:create_app",
@@ -51,8 +58,16 @@ def main() -> None:
             timeout_graceful_shutdown=5,
             log_level="info",
             access_log=False,
+            # uvicorn would believe X-Forwarded-For from 127.0.0.1 and rewrite the peer;
+            # Pairpad reads it itself, from PAIRPAD_TRUSTED_PROXIES only (clientaddr.py).
+            proxy_headers=False,
+            log_config=logs.uvicorn_config(settings.log_format) or uvicorn.config.LOGGING_CONFIG,
         )
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+        if own_metrics_path:
+            shutil.rmtree(metrics_path, ignore_errors=True)
         if embedded is not None:
             embedded.stop()
 

@@ -8,14 +8,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from service import http_api
+from service import http_api, logs, metrics
 from service.config import Settings, get_settings
+from service.lifetime import Upkeep
+from service.metrics_http import metrics_endpoint
 from service.migrate import migrate
+from service.ratelimit import AbuseLimits, Limits, new_process_id
 from service.rooms import RoomHub
 from service.runner_assets import SandboxPage, immutable_files
 from service.store import Store, create_pool
@@ -43,10 +47,7 @@ def _app_page(dist: Path) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s"
-        )
+    logs.configure(settings.log_format)
     dsn = settings.database_url
     if not dsn:
         raise RuntimeError("DATABASE_URL is not set: start through `python -m service`")
@@ -60,14 +61,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store = Store(pool)
         hub = RoomHub(store, settings, dsn)
         await hub.start()
+        process_id = new_process_id()
+        upkeep = Upkeep(pool, settings, process_id, hub.rooms.keys())
+        await upkeep.start()
         app.state.settings = settings
         app.state.store = store
         app.state.hub = hub
+        app.state.limits = Limits(pool, settings, process_id)
         try:
             yield
         finally:
             await hub.stop()
+            await upkeep.stop()
             await pool.close()
+            metrics.mark_exiting()
 
     async def app_page(_request: Request) -> Response:
         return _app_page(dist)
@@ -81,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/autocomplete", http_api.autocomplete, methods=["POST"]),
         Route("/healthz", http_api.healthz, methods=["GET"]),
         Route("/readyz", http_api.readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         WebSocketRoute("/ws/{room_id}", room_socket),
         Route("/room/{room_id}", app_page, methods=["GET"]),
         Route("/", app_page, methods=["GET"]),
@@ -93,5 +101,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(AbuseLimits)],
         exception_handlers={http_api.ApiError: http_api.api_error_handler},
     )

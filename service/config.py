@@ -56,6 +56,30 @@ class Settings(BaseSettings):
     presence_heartbeat_seconds: float = 10.0
     presence_expiry_seconds: float = 25.0
 
+    # Operating (see README "Operating Pairpad"). /metrics: on the main port when
+    # `metrics_port` is unset, answering loopback peers only unless `metrics_token`
+    # is set; with `metrics_port`, only there (bound to `metrics_host`).
+    metrics_enabled: bool = True
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    metrics_token: str | None = None
+    # Per-client abuse limits, shared by every process through Postgres; 0 turns one off.
+    rooms_per_minute: float = 30.0
+    rooms_burst: int = 30
+    autocomplete_per_second: float = 20.0
+    autocomplete_burst: int = 40
+    sockets_per_client: int = 200
+    # Peers whose X-Forwarded-For is believed: IP addresses or CIDR networks.
+    trusted_proxies: list[str] = []
+    # Rooms untouched this long are deleted (None: kept for ever).
+    room_ttl_days: float | None = None
+    room_sweep_seconds: float = 60.0
+    room_sweep_batch: int = 100
+    # How often each process marks its live rooms (and itself) as in use.
+    touch_seconds: float = 60.0
+    # "text" (readable) or "json" (one object a line).
+    log_format: str = "text"
+
     pool_min_size: int = 2
     pool_max_size: int = 10
     web_dist: str = "web/dist"

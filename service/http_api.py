@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service import history, ids
+from service import history, ids, metrics
 from service.autocomplete import complete
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
@@ -110,6 +110,7 @@ async def create_room(request: Request) -> Response:
         raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
     _check_size(text, "text", settings.max_document_bytes)
     room = await store.create_room(ids.new_room_id(), fields.language, text, ids.new_room_id())
+    metrics.ROOMS_CREATED.inc()
     return JSONResponse(
         {
             "roomId": room.room_id,
@@ -236,7 +237,8 @@ async def autocomplete(request: Request) -> Response:
             "invalid_fields",
             "cursorPosition: splits a surrogate pair (positions count UTF-16 units)",
         )
-    suggestion = complete(fields.code, fields.cursor_position, fields.language)
+    with metrics.AUTOCOMPLETE.time():
+        suggestion = complete(fields.code, fields.cursor_position, fields.language)
     return JSONResponse({"suggestion": suggestion})
 
 

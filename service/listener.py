@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from service import metrics
 from service.dbfailures import DATABASE_FAILURES
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ class Listener:
         while True:
             try:
                 await self._connect()
+                if attempt:
+                    metrics.LISTENER_RECONNECTS.inc()
                 attempt = 0
                 await self._on_reconnect()
                 await self._watch()

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from service import errors, ids, messages
+from service import errors, ids, lifetime, messages, metrics
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
@@ -59,7 +59,8 @@ class LiveRoom:
         self.lock = asyncio.Lock()
         self.loaded = False
         self.closed = False
-        self._inbox: asyncio.Queue[str] = asyncio.Queue()
+        # Each note with its arrival time (perf_counter), for the bus-lag histogram.
+        self._inbox: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
         self.announce_pending = False
         # The name each client's updates were last recorded under (service/history.py).
@@ -103,6 +104,7 @@ class LiveRoom:
 
     async def catch_up(self) -> None:
         """Deliver every stored update after ours (the caller holds the lock)."""
+        metrics.CATCH_UPS.inc()
         for update in await self._store.updates_after(self.id, self.version):
             self._broadcast(self._apply_stored(update))
 
@@ -113,27 +115,27 @@ class LiveRoom:
             digits = payload[len(_UPDATE_NOTE_PREFIX) : payload.find(",", len(_UPDATE_NOTE_PREFIX))]
             if digits.isdigit() and int(digits) <= self.version:
                 return
-        self._inbox.put_nowait(payload)
+        self._inbox.put_nowait((payload, time.perf_counter()))
 
     def request_catch_up(self) -> None:
-        self._inbox.put_nowait(_CATCH_UP)
+        self._inbox.put_nowait((_CATCH_UP, 0.0))
 
     async def _run_pump(self) -> None:
         while True:
-            payload = await self._inbox.get()
+            payload, arrived = await self._inbox.get()
             try:
                 if payload == _CATCH_UP:
                     async with self.lock:
                         await self.catch_up()
                 else:
-                    await self._handle_note(payload)
+                    await self._handle_note(payload, arrived)
             except DATABASE_FAILURES as exc:
                 # The listener's reconnect will ask for another catch-up.
                 log.warning("room %s: database unavailable during catch-up: %s", self.id, exc)
             except Exception:
                 log.exception("room %s: could not handle notification %.200s", self.id, payload)
 
-    async def _handle_note(self, payload: str) -> None:
+    async def _handle_note(self, payload: str, arrived: float) -> None:
         note = messages.decode_note(payload)
         match note:
             case messages.UpdateNote():
@@ -146,6 +148,7 @@ class LiveRoom:
                         self.version = note.version
                         # The payload is the protocol's update message already.
                         self._broadcast(payload)
+                        metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
                     else:
                         await self.catch_up()
             case messages.PresenceNote():
@@ -232,6 +235,7 @@ class LiveRoom:
     async def push(self, session: Session, push: messages.Push) -> None:
         if not push.updates:
             raise ProtocolError("invalid_message", "a push carries at least one update")
+        started = time.perf_counter()
         for update in push.updates:
             if update.client_id != session.client_id:
                 raise ProtocolError(
@@ -244,6 +248,7 @@ class LiveRoom:
                 # We may be behind the table (a notification still in flight).
                 await self.catch_up()
             if push.version != self.version:
+                metrics.CONFLICTS.inc()
                 session.send(messages.encode(messages.Conflict(version=self.version)))
                 return
             candidate = self._check_push(push)
@@ -252,6 +257,7 @@ class LiveRoom:
                 if not stored:
                     head = await self._store.head_version(self.id)
                     conflict = messages.Conflict(version=max(head, self.version + 1))
+                    metrics.CONFLICTS.inc()
                     session.send(messages.encode(conflict))
                     return
             except DATABASE_FAILURES as exc:
@@ -265,7 +271,9 @@ class LiveRoom:
                     errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored"
                 )
                 return
+            committed = time.perf_counter()
             self._commit_push(push, candidate)
+            metrics.pushed(len(push.updates), started, committed)
 
     def _unrecorded_name(self, session: Session) -> str | None:
         """The session's name when its updates from here on must be named anew (its
@@ -458,6 +466,8 @@ class RoomHub:
                     # Subscribe before reading, so nothing falls in between.
                     await self.listener.subscribe(room.channel)
                     try:
+                        # Touched before it is read: a sweep deleting it waits (see lifetime).
+                        await lifetime.touch_rooms(self.store.pool, [room.id])
                         await room.load()
                     except BaseException:
                         await self._drop(room)
@@ -494,6 +504,7 @@ class RoomHub:
         if self.rooms.get(room.id) is room:
             del self.rooms[room.id]
         await self.listener.unsubscribe(room.channel)
+        self._spawn(lifetime.touch_quietly(self.store.pool, room.id))
         if room.worth_folding_when_idle():
             self._spawn(self._fold(room.id, room.doc.text, room.version))
         self._spawn(room.shut())

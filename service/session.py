@@ -18,7 +18,7 @@ from typing import Protocol
 
 import msgspec
 
-from service import errors, messages
+from service import errors, messages, metrics
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.errors import ProtocolError, ReadOnly
@@ -93,6 +93,7 @@ class Session:
         if self._close is not None:
             return
         if len(self._outbox) >= self._settings.send_queue_limit:
+            metrics.SLOW_CLOSES.inc()
             self.close(errors.WS_TRY_AGAIN_LATER, "too far behind; reconnect with since")
             return
         self._outbox.append(message)
@@ -163,6 +164,7 @@ class Session:
             await self._dispatch(frame)
         except ReadOnly as exc:
             # A viewer pressing a key is not a broken client: never closes the socket.
+            metrics.REJECTED.labels(exc.code).inc()
             self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
         except ProtocolError as exc:
             self.report(exc)
@@ -172,7 +174,13 @@ class Session:
             self.close(errors.WS_INTERNAL_ERROR, "database unavailable")
 
     def report(self, exc: ProtocolError) -> None:
-        log.info("client %s: %s", self.client_id, exc)
+        log.info(
+            "client %s: %s",
+            self.client_id,
+            exc,
+            extra={"event": "rejected", "client": self.client_id, "code": exc.code},
+        )
+        metrics.REJECTED.labels(exc.code).inc()
         self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
         if self._errors.add():
             self.close(errors.WS_POLICY_VIOLATION, "too many protocol errors")

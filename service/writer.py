@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from service import metrics
 from service.dbfailures import DATABASE_FAILURES
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class UpdateWriter:
     async def _flush(self) -> None:
         while self._queue:
             batch = self._take_batch()
+            metrics.BATCH_SIZE.observe(len(batch))
             try:
                 stored = await self._insert(batch)
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from service import errors, ids
+from service import errors, ids, metrics
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.errors import RoomNotFound
@@ -86,14 +86,33 @@ async def room_socket(websocket: WebSocket) -> None:
         log.warning("room %s: join failed: %s", room_id, exc)
         await _refuse(websocket, errors.WS_TRY_AGAIN_LATER, "database unavailable")
         return
-    log.info("open room=%s client=%s role=%s", ref.room_id, session.client_id, ref.role)
+    log.info(
+        "open room=%s client=%s role=%s",
+        ref.room_id,
+        session.client_id,
+        ref.role,
+        extra={"event": "socket_open", "room": ref.room_id, "client": session.client_id},
+    )
+    metrics.socket_opened(ref.role)
     close: Close | None = None
     try:
         close = await _serve(websocket, session)
     finally:
         await hub.leave(room, session)
+        metrics.socket_closed(ref.role)
         code = close.code if close else "client"
-        log.info("close room=%s client=%s code=%s", ref.room_id, session.client_id, code)
+        log.info(
+            "close room=%s client=%s code=%s",
+            ref.room_id,
+            session.client_id,
+            code,
+            extra={
+                "event": "socket_close",
+                "room": ref.room_id,
+                "client": session.client_id,
+                "code": code,
+            },
+        )
 
 
 async def _serve(websocket: WebSocket, session: Session) -> Close | None:

@@ -90,6 +90,18 @@ class PostgresServer:
             self.embedded.stop(mode="immediate")
 
 
+# Every test and benchmark client comes from 127.0.0.1, so the per-client abuse
+# limits are raised out of their way (still checked, through Postgres, on every
+# request and socket); tests of the limits pass their own values.
+LIMITS_OUT_OF_THE_WAY = {
+    "PAIRPAD_ROOMS_PER_MINUTE": "6000000",
+    "PAIRPAD_ROOMS_BURST": "100000",
+    "PAIRPAD_AUTOCOMPLETE_PER_SECOND": "100000",
+    "PAIRPAD_AUTOCOMPLETE_BURST": "100000",
+    "PAIRPAD_SOCKETS_PER_CLIENT": "1000000",
+}
+
+
 class ServerProcess:
     """`python -m service` on a port of its own, talking to `database_url`."""
 
@@ -97,7 +109,7 @@ class ServerProcess:
         self.database_url = database_url
         self.workers = workers
         self.port = free_port()
-        self.env = env
+        self.env = {**LIMITS_OUT_OF_THE_WAY, **env}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="pairpad-server-", suffix=".log")[1])
 

@@ -66,6 +66,8 @@ class Typer:
     text: str = ""
     version: int = 0
     seen_versions: list[int] = field(default_factory=list)
+    # The version of the first hello: another typer may have pushed before this one joined.
+    joined_at: int = 0
     edits_made: int = 0
     reconnects: int = 0
     conflicts: int = 0
@@ -131,6 +133,7 @@ class Typer:
         """Type until done, then keep applying updates until `stop` is set."""
         socket, hello = await self._connect(None)
         self.text, self.version = hello["text"], hello["version"]
+        self.joined_at = self.version
         while not (stop.is_set() and self.done):
             try:
                 await self._step(socket)
