@@ -4,7 +4,7 @@
  * to show one that is going (Pyodide's loading progress, the time limit).
  */
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
-import type { LastRun, RunOutputPiece, RunStatus, RunStream } from "../../protocol/messages";
+import type { LastRun, RunStatus, RunStream } from "../../protocol/messages";
 import { helloReceived, runReceived, serverErrorReceived } from "../connection/actions";
 
 /** What one console entry keeps of a run's output (UTF-16 units); the rest is cut.
@@ -16,16 +16,10 @@ export const LOCAL_OUTPUT_LIMIT = 72 * 1024;
 export const MAX_ENTRIES = 20;
 export const DEFAULT_TIME_LIMIT_MS = 10_000;
 
-export interface RunEntry {
+/** A run as the console shows it: what `lastRun` says of it, and what this tab knows. */
+export interface RunEntry extends LastRun {
   /** `clientId/runId`: run ids are only unique per client. */
   key: string;
-  runId: string;
-  clientId: string;
-  language: string;
-  version: number;
-  status: RunStatus | null;
-  durationMs: number | null;
-  output: RunOutputPiece[];
   outputUnits: number;
   /** Output past LOCAL_OUTPUT_LIMIT was not kept. */
   truncated: boolean;
