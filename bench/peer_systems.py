@@ -135,7 +135,7 @@ class NodeProcess:
         self.log_path.unlink(missing_ok=True)
 
 
-async def _prepare_database(bench: Bench) -> str:
+async def prepare_database(bench: Bench) -> str:
     url = await bench.postgres.server.new_database(migrated=False)
     conn = await asyncpg.connect(url)
     try:
@@ -150,7 +150,7 @@ async def _prepare_database(bench: Bench) -> str:
     return url
 
 
-async def _load(
+async def run_load(
     bench: Bench,
     system: str,
     label: str,
@@ -235,7 +235,7 @@ async def _workloads(
     bench: Bench, system: str, name: str, urls: list[str], server_pids: list[int], room_maker: Any
 ) -> Json:
     plan = bench.plan
-    typing = await _load(
+    typing = await run_load(
         bench,
         system,
         f"{name} typing R={plan.peer_rooms}",
@@ -248,7 +248,7 @@ async def _workloads(
     )
     if not plan.peer_extras:
         return {"typing": typing}
-    hot = await _load(
+    hot = await run_load(
         bench,
         system,
         f"{name} hot room",
@@ -288,7 +288,7 @@ async def _pairpad_one_process(
     bench: Bench, make_rooms: Callable[[int], Awaitable[list[str]]]
 ) -> Json:
     rooms = bench.plan.peer_rooms
-    typing = await _load(
+    typing = await run_load(
         bench,
         "pairpad",
         f"Pairpad, 1 process, typing R={rooms}",
@@ -308,7 +308,7 @@ async def scenario_peers(bench: Bench) -> None:
         bench.results["peers"] = {"missing": problem}
         raise RuntimeError(problem)
     versions = _versions()
-    peers_url = await _prepare_database(bench)
+    peers_url = await prepare_database(bench)
     out: Json = {"versions": versions, "systems": {}}
 
     async def pairpad_rooms(count: int) -> list[str]:
