@@ -250,8 +250,8 @@ async def main(args: argparse.Namespace) -> int:
     for row in result["variants"]:
         cpu, p50 = row["server_us_per_edit"], row["edit_to_peer_p50_ms"]
         print(
-            f"{row['variant']:>32}: {cpu['median']} µs/edit ({cpu['min']}–{cpu['max']}), "
-            f"p50 {p50['median']} ms ({p50['min']}–{p50['max']}), "
+            f"{row['variant']:>32}: {cpu['median']} µs/edit ({cpu['min']} to {cpu['max']}), "
+            f"p50 {p50['median']} ms ({p50['min']} to {p50['max']}), "
             f"other load {row['other_cores']['median']} cores"
         )
     return 0
