@@ -40,6 +40,7 @@ from bench import peer_systems
 from bench.common import Json, dump_json, raise_fd_limit
 from bench.infra import Postgres, create_rooms, server_pid, start_servers, stop_servers
 from bench.scenarios import KIB, Bench, Plan, _code_text
+from service.embedded import free_port
 
 log = logging.getLogger("bench")
 
@@ -138,7 +139,7 @@ async def measure_pairpad(
 
 async def measure_peer(bench: Bench, system: str, rooms: int, seconds: float, db_url: str) -> Json:
     script = {"sharedb": "sharedb-server.mjs", "hocuspocus": "hocuspocus-server.mjs"}[system]
-    port = peer_systems.free_port()
+    port = free_port()
     server = peer_systems.NodeProcess(script, str(port), db_url)
     try:
         await server.line(60)
