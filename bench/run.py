@@ -6,8 +6,9 @@ their own, all on 127.0.0.1; runs the scenarios; writes latest.json, latest.md a
 PNG plots to bench/results/ (with --quick, to bench/results/tmp/ unless --out).
 
 Scenarios: ceiling (1), typing (2), saturation (3), hot_room (4), big_doc (5),
-sockets (6), peers (7). The full run takes about 6 minutes on 2 cores; --quick
-about one minute.
+sockets (6), peers (7), disk_stall (8). The full run takes about 10 minutes on 2
+cores; --quick about one minute. `python -m bench.edit_cost --flame` profiles the
+edit path and redraws bench/results/flame_process_{a,b}.svg.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def _peers(bench: Bench) -> Awaitable[None]:
     return peer_systems.scenario_peers(bench)
 
 
+def _disk_stall(bench: Bench) -> Awaitable[None]:
+    from bench import disk_stall
+
+    return disk_stall.scenario_disk_stall(bench)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ceiling": scenarios.scenario_ceiling,
     "typing": scenarios.scenario_typing,
@@ -59,6 +66,7 @@ SCENARIOS: dict[str, Scenario] = {
     "big_doc": scenarios.scenario_big_doc,
     "sockets": scenarios.scenario_sockets,
     "peers": _peers,
+    "disk_stall": _disk_stall,
 }
 
 
