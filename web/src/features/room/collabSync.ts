@@ -24,6 +24,8 @@ export interface SyncHost {
    * (`fresh: true`) to start over from the server's text.
    */
   resync(fresh: boolean, reason: string): void;
+  /** The clock for round trips, in ms (default `performance.now`). */
+  now?(): number;
 }
 
 /** Consecutive rejected pushes after which the client gives up and starts over. */
@@ -33,12 +35,17 @@ export class CollabSync {
   private online = false;
   /** After a `since` reconnect: the missing updates are still arriving. */
   private catchingUp = false;
-  private inflight: { version: number; count: number } | null = null;
+  private inflight: { version: number; count: number; sentAt: number } | null = null;
+  private roundTrip: number | null = null;
   /** After a `conflict`: the version to reach before pushing again. */
   private awaiting: number | null = null;
   private rejected = 0;
 
   constructor(private readonly host: SyncHost) {}
+
+  private clock(): number {
+    return this.host.now ? this.host.now() : performance.now();
+  }
 
   /**
    * The socket said `hello` for this document. `catchUp`: it came with
@@ -69,6 +76,14 @@ export class CollabSync {
 
   get isCatchingUp(): boolean {
     return this.catchingUp;
+  }
+
+  /**
+   * The round trip of the last acknowledged push, in ms: from sending it to the
+   * server echoing its last update back (null until the first one).
+   */
+  get lastRoundTripMs(): number | null {
+    return this.roundTrip;
   }
 
   get hasPushInFlight(): boolean {
@@ -104,6 +119,7 @@ export class CollabSync {
     this.host.apply(receiveUpdates(state, [update]));
     const ownId = getClientID(state);
     if (this.inflight && message.clientId === ownId && message.version === this.inflight.version + this.inflight.count) {
+      this.roundTrip = Math.max(0, this.clock() - this.inflight.sentAt);
       this.inflight = null;
       this.rejected = 0;
     }
@@ -146,7 +162,7 @@ export class CollabSync {
     }
     const updates = sendableUpdates(state);
     if (!updates.length) return;
-    this.inflight = { version, count: updates.length };
+    this.inflight = { version, count: updates.length, sentAt: this.clock() };
     this.host.send(pushMessage(version, updates));
   }
 }
