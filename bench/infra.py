@@ -35,10 +35,10 @@ SERVER_ENV = {
 class Postgres:
     """An embedded throwaway cluster, or the server at BENCH_DATABASE_URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
         url = os.environ.get("BENCH_DATABASE_URL")
         self.external = bool(url)
-        self.server = PostgresServer(url, None) if url else PostgresServer.start_embedded()
+        self.server = PostgresServer(url, None) if url else PostgresServer.start_embedded(settings)
         self.db_url = ""
 
     async def prepare(self) -> str:

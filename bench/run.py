@@ -87,7 +87,8 @@ async def main(args: argparse.Namespace) -> int:
     plan = Plan.make(args.quick)
     for setting in args.set or []:
         plan.override(setting)
-    postgres = Postgres()
+    pg_settings = dict(item.partition("=")[::2] for item in args.pg_setting or [])
+    postgres = Postgres(pg_settings)
     failures: dict[str, str] = {}
     bench: Bench | None = None
     try:
@@ -123,6 +124,7 @@ async def main(args: argparse.Namespace) -> int:
         "python": platform.python_version(),
         "postgres": pg_version,
         "postgres_kind": "BENCH_DATABASE_URL" if postgres.external else "embedded, fsync=on",
+        "postgres_settings_over_defaults": pg_settings,
         "fd_limit": fd_limit,
         "server_env": dict(SERVER_ENV),
         "failures": failures,
@@ -181,6 +183,13 @@ def cli() -> None:
         action="append",
         metavar="PAIRPAD_NAME=VALUE",
         help="an extra setting for every server process, e.g. PAIRPAD_FOLD_EVERY=1000",
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a setting for the embedded Postgres over its defaults (service/embedded.py), "
+        "e.g. --pg-setting wal_compression=off",
     )
     parser.add_argument(
         "--set",

@@ -62,7 +62,23 @@ class RoomSocket:
     straight through the ASGI `receive` and `send`, without the wrapper's state
     checks and exception layer: it is paid on every message in and out."""
 
+    def __init__(self) -> None:
+        self._announced = False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._announced:
+            # Once a process: which event loop and WebSocket implementation are in
+            # force (uvicorn's choice is a setting; see config.py).
+            self._announced = True
+            loop = type(asyncio.get_running_loop())
+            protocol = type(getattr(receive, "__self__", receive))
+            log.info(
+                "websockets served by %s.%s on %s.%s",
+                protocol.__module__,
+                protocol.__qualname__,
+                loop.__module__,
+                loop.__qualname__,
+            )
         await _room_socket(WebSocket(scope, receive, send), receive, send)
 
 
