@@ -134,4 +134,11 @@ async def _settings(db_url: str) -> Json:
         )
     finally:
         await conn.close()
-    return {r["name"]: f"{r['setting']}{r['unit'] or ''}" for r in rows}
+    return {r["name"]: _with_unit(r["setting"], r["unit"]) for r in rows}
+
+
+def _with_unit(setting: str, unit: str | None) -> str:
+    if not unit:
+        return setting
+    # Some count in blocks: backend_flush_after 32 in units of 8kB is 256 kB.
+    return f"{setting}x{unit}" if unit[0].isdigit() else f"{setting}{unit}"

@@ -89,7 +89,6 @@ def flame_graph(pid: int, seconds: float, out: Path, rate: int = 200) -> subproc
             str(rate),
             "--format",
             "flamegraph",
-            "--nonblocking",
             "--output",
             str(out),
         ],
