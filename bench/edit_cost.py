@@ -11,6 +11,7 @@ all of them alike; each is reported as the median of its rounds with the spread.
     python -m bench.edit_cost                       # the service as configured, 3 rounds
     python -m bench.edit_cost --variant ws=wsproto --variant loop=asyncio --sharedb
     python -m bench.edit_cost --flame               # + py-spy flame graphs of both processes
+    python -m bench.edit_cost --sequential 2000 --variant ws=wsproto   # one edit at a time
 
 A variant is `name:SETTING=VALUE,...` or just `SETTING=VALUE,...`, where SETTING is a
 PAIRPAD_ variable without the prefix (`ws=wsproto` is PAIRPAD_UVICORN_WS, see ALIASES).
@@ -38,9 +39,17 @@ from typing import Any
 
 from bench import peer_systems
 from bench.common import Json, dump_json, raise_fd_limit
-from bench.infra import Postgres, create_rooms, server_pid, start_servers, stop_servers
+from bench.infra import (
+    CpuMeter,
+    Postgres,
+    create_rooms,
+    server_pid,
+    start_servers,
+    stop_servers,
+)
 from bench.scenarios import KIB, Bench, Plan, _code_text
 from service.embedded import free_port
+from tests.harness import Client
 
 log = logging.getLogger("bench")
 
@@ -136,6 +145,53 @@ async def measure_pairpad(
         stop_servers(servers)
 
 
+async def measure_sequential(bench: Bench, variant: Variant, edits: int) -> Json:
+    """`edits` edits one at a time: a client on process A pushes, and the next push
+    waits until its echo and the peer's copy (on process B) have arrived. Nothing is
+    ever batched, so the CPU per edit here is the whole path's, whatever the machine's
+    load does to latency (which at 1,000 edits/s changes how much is batched)."""
+    servers = start_servers(bench.db_url, 2, **variant.env)
+    try:
+        [room] = await create_rooms(servers[0], 1, text=_code_text(KIB))
+        author = await Client.connect(servers[0], room, clientId="seqauthor")
+        peer = await Client.connect(servers[1], room, clientId="seqpeer")
+        version, length = author.hello["version"], len(author.hello["text"])
+        pids = [server_pid(s) for s in servers]
+        meter = CpuMeter({"servers": pids}, bench.postgres)
+
+        async def one() -> None:
+            nonlocal version, length
+            await author.push(version, [length // 2, [0, "x"], length - length // 2])
+            await author.recv_type("update")
+            await peer.recv_type("update")
+            version, length = version + 1, length + 1
+
+        for _ in range(50):  # warm-up
+            await one()
+        t0 = time.monotonic()
+        meter.start()
+        for _ in range(edits):
+            await one()
+        meter.stop()
+        seconds = time.monotonic() - t0
+        await author.close()
+        await peer.close()
+    finally:
+        stop_servers(servers)
+    used = meter.result.get("servers") or 0.0
+    return {
+        "label": f"{variant.name} sequential",
+        "edits": edits,
+        "edit_round_trip_ms": round(seconds / edits * 1000, 3),
+        "cpu": {
+            "server_us_per_edit": round(used / edits * 1e6, 1),
+            "other_cores": meter.other_cores(),
+        },
+        "edit_to_peer_ms": {"p50": round(seconds / edits * 1000, 3), "p99": None},
+        "accepted_per_s": round(edits / seconds, 1),
+    }
+
+
 async def measure_peer(bench: Bench, system: str, rooms: int, seconds: float, db_url: str) -> Json:
     script = {"sharedb": "sharedb-server.mjs", "hocuspocus": "hocuspocus-server.mjs"}[system]
     port = free_port()
@@ -223,7 +279,9 @@ async def main(args: argparse.Namespace) -> int:
         for round_ in range(args.rounds):
             for i, v in enumerate(variants):
                 flame = flame_dir if (round_ == 0 and i == 0) else None
-                if v.system == "pairpad":
+                if v.system == "pairpad" and args.sequential:
+                    run = await measure_sequential(bench, v, args.sequential)
+                elif v.system == "pairpad":
                     run = await measure_pairpad(bench, v, args.rooms, args.seconds, flame)
                 else:
                     run = await measure_peer(bench, v.system, args.rooms, args.seconds, peers_url)
@@ -272,6 +330,13 @@ def cli() -> None:
     )
     parser.add_argument("--sharedb", action="store_true", help="add ShareDB as a variant")
     parser.add_argument("--hocuspocus", action="store_true", help="add Hocuspocus as a variant")
+    parser.add_argument(
+        "--sequential",
+        type=int,
+        metavar="EDITS",
+        help="instead of typing at R rooms, this many edits one at a time (no batching): "
+        "Pairpad variants only",
+    )
     parser.add_argument("--flame", action="store_true", help="record py-spy flame graphs")
     parser.add_argument("--flame-dir", default=str(RESULTS))
     parser.add_argument("--out", help="write the results as JSON here")
