@@ -52,7 +52,11 @@ def compute_targets(results: Results) -> list[Json]:
             )
         )
     typing = results.get("typing") or []
-    ceilings = {c["rooms"]: c for c in results.get("ceiling") or [] if c["mode"] == "typing"}
+    ceilings = {
+        c["rooms"]: c
+        for c in results.get("ceiling") or []
+        if c["mode"] in ("typing", "typing_batched")
+    }
     at = [t for t in typing if t.get("rounds")] or [t for t in typing if t["rooms"] == 100]
     for t in at or typing[-1:]:
         c = ceilings.get(t["rooms"])
@@ -60,8 +64,8 @@ def compute_targets(results: Results) -> list[Json]:
         if gap.get("median") is not None:
             targets.append(
                 _target(
-                    f"typing R={t['rooms']}: edit-to-peer p50 minus ceiling p50, ms "
-                    f"(median of {len(gap['rounds'])} rounds)",
+                    f"typing R={t['rooms']}: edit-to-peer p50 minus the group-commit ceiling's "
+                    f"p50, ms (median of {len(gap['rounds'])} rounds)",
                     gap["median"],
                     "<= 0.4",
                     gap["median"] <= 0.4,
@@ -79,7 +83,8 @@ def compute_targets(results: Results) -> list[Json]:
             extra = {"pairpad_p99_ms": t["edit_to_peer_ms"]["p99"], "ceiling_p99_ms": base}
         targets.append(
             _target(
-                f"typing R={t['rooms']}: edit-to-peer p99 / ceiling send-to-notification p99",
+                f"typing R={t['rooms']}: edit-to-peer p99 / ceiling send-to-notification p99"
+                + (" (group-commit ceiling, median of rounds)" if t.get("rounds") else ""),
                 r,
                 "<= 2.0",
                 r is not None and r <= 2.0,
@@ -215,7 +220,9 @@ def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     ceilings = results.get("ceiling") or []
-    ceiling_by_rooms = {c["rooms"]: c for c in ceilings if c["mode"] == "typing"}
+    ceiling_by_rooms = {
+        c["rooms"]: c for c in ceilings if c["mode"] in ("typing", "typing_batched")
+    }
     for c in ceilings:
         offered = f" ({c['offered_per_s']:,})" if c.get("offered_per_s") else ""
         lines.append(
@@ -560,13 +567,14 @@ def plot(
     for i, t in enumerate(results.get("typing") or []):
         color = colors[i % len(colors)]
         typing_curves.append((t["label"], f"Pairpad {t['label']}", {"color": color}))
-        typing_curves.append(
+        for key, name in (
+            (f"ceiling typing R={t['rooms']}", f"ceiling R={t['rooms']}"),
             (
-                f"ceiling typing R={t['rooms']}",
-                f"ceiling R={t['rooms']}",
-                {"color": color, "linestyle": "--"},
-            )
-        )
+                f"ceiling typing R={t['rooms']}, group commit",
+                f"ceiling R={t['rooms']}, group commit",
+            ),
+        ):
+            typing_curves.append((key, name, {"color": color, "linestyle": "--"}))
     figure(
         "typing_latency.png",
         "Scenario 2: edit-to-peer (solid) vs no-app send-to-notification (dashed)",
