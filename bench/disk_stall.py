@@ -82,7 +82,7 @@ async def scenario_disk_stall(bench: Bench) -> None:
         during=stall,
     )
     out["systems"]["Pairpad"] = pairpad
-    sharedb = peer_systems.peer_servers(peer_systems._versions(), peers_url)[0]
+    [sharedb] = peer_systems.peer_servers(peer_systems._versions(), peers_url, only=("sharedb",))
     try:
         await sharedb.ready()
         out["systems"][sharedb.name] = await peer_systems.run_load(

@@ -317,22 +317,29 @@ class PeerServer:
         self.process.stop()
 
 
-def peer_servers(versions: dict[str, str], db_url: str) -> list[PeerServer]:
-    return [
-        PeerServer(
+def peer_servers(
+    versions: dict[str, str], db_url: str, only: tuple[str, ...] = ("sharedb", "hocuspocus")
+) -> list[PeerServer]:
+    """Start the peers' servers; each runs from the moment it is made, so the caller
+    stops every one."""
+    known = (
+        (
             "sharedb",
             f"ShareDB {versions['sharedb']}",
             "sharedb-server.mjs",
             "yes: op and snapshot committed before ack and broadcast",
-            db_url,
         ),
-        PeerServer(
+        (
             "hocuspocus",
             f"Hocuspocus {versions['@hocuspocus/server']}",
             "hocuspocus-server.mjs",
             "no: broadcast at once, stored after a 2-10 s debounce",
-            db_url,
         ),
+    )
+    return [
+        PeerServer(system, name, script, durable, db_url)
+        for system, name, script, durable in known
+        if system in only
     ]
 
 
