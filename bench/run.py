@@ -6,7 +6,7 @@ their own, all on 127.0.0.1; runs the scenarios; writes latest.json, latest.md a
 PNG plots to bench/results/ (with --quick, to bench/results/tmp/ unless --out).
 
 Scenarios: ceiling (1), typing (2), saturation (3), hot_room (4), big_doc (5),
-sockets (6), peers (7), disk_stall (8). The full run takes about 10 minutes on 2
+sockets (6), peers (7), disk_stall (8). The full run takes about 9 minutes on 2
 cores; --quick about one minute. `python -m bench.edit_cost --flame` profiles the
 edit path and redraws bench/results/flame_process_{a,b}.svg.
 """
