@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_SOURCES := $(shell find web/src web/index.html web/sandbox.html web/scripts web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
-.PHONY: install web chromium run demo test test-python test-web check format bench clean
+.PHONY: install web chromium run demo test test-python test-web check format bench profile clean
 
 install: $(VENV)/.installed
 
@@ -62,6 +62,11 @@ format: install
 bench: install web chromium
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.runs_timing
+
+# Server CPU per edit at 1,000 edits/s, and py-spy flame graphs of both server
+# processes (bench/results/flame_process_{a,b}.svg).
+profile: install
+	$(BIN)/python -m bench.edit_cost --rounds 1 --flame
 
 clean:
 	rm -rf web/dist web/node_modules $(VENV)

@@ -7,6 +7,18 @@ connection goes back to the pool), and one LISTEN connection on every room's
 channel. Each room has two writers, one per simulated process, as a room has two
 clients on two processes; they take alternate versions, so no insert conflicts.
 
+Mode `typing_batched` is the typing ceiling for group commit: the same typists,
+each process's rows stored by one writer that takes whatever queued while its
+previous batch committed, as the service's writer does; its latency is the floor
+under Pairpad's edit-to-peer latency (a commit, with the batch it waited for, and
+a notification).
+
+Mode `batched` is the ceiling for group commit: each simulated process has one
+writer, as a server process has one group-commit writer, inserting batches with
+the writer's own statement (service/writer.py: INSERT_BATCH, one transaction, every
+row still firing the trigger), back to back, at the batch sizes that Pairpad's
+writer formed in the run it is compared with (spec["batch_sizes"], cycled).
+
 The writer stamps the send time (CLOCK_MONOTONIC, shared by all processes) into
 the update's client id; the AFTER INSERT trigger puts it into the NOTIFY payload,
 and each listener computes send -> notification latency as it arrives. A
@@ -24,6 +36,7 @@ from typing import Any
 import asyncpg
 
 from bench.common import Json, child_main, now, recv_from_parent, sleep_until
+from service.writer import INSERT_BATCH
 
 INSERT = "INSERT INTO updates (room_id, version, client_id, changes) VALUES ($1, $2, $3, $4)"
 # One typed character in the middle of a 40-unit line, as the typing clients send.
@@ -75,7 +88,7 @@ async def run(spec: Json, conn: Any) -> None:
     window[0], window[1] = t_start, t_end
     t_begin = t_start - spec["warmup"]
     period: float = spec["period"]
-    flat = spec["mode"] == "max"
+    flat = spec["mode"] not in ("typing", "typing_batched")
     committed = [0]
     errors: list[str] = []
 
@@ -100,8 +113,93 @@ async def run(spec: Json, conn: Any) -> None:
                 committed[0] += 1
             version += 2
 
+    async def batch_writer() -> None:
+        """One writer per simulated process, as the service's group commit has."""
+        sizes: list[int] = spec["batch_sizes"] or [1]
+        versions = {room: sim + 1 for room in rooms}
+        turn = 0
+        async with pool.acquire() as connection:
+            while now() < t_end:
+                size = min(sizes[turn % len(sizes)], len(rooms))
+                batch = [rooms[(turn * size + i) % len(rooms)] for i in range(size)]
+                # Distinct keys in key order, as the writer takes them.
+                batch = sorted(set(batch))
+                turn += 1
+                sent_ns = time.monotonic_ns()
+                try:
+                    await connection.fetch(
+                        INSERT_BATCH,
+                        batch,
+                        [versions[room] for room in batch],
+                        [f"w{sim}t{sent_ns}"] * len(batch),
+                        [CHANGES] * len(batch),
+                    )
+                except Exception as exc:  # counted and reported, never silent
+                    if len(errors) < 10:
+                        errors.append(repr(exc))
+                    return
+                for room in batch:
+                    versions[room] += 2
+                if t_start <= now() < t_end:
+                    committed[0] += len(batch)
+
+    async def typed_group_commit() -> None:
+        """Typists as in `typing` mode, but their rows go through one writer per
+        simulated process that stores whatever has queued, in one statement, while
+        its previous batch commits: group commit without the app."""
+        queue: list[tuple[str, int, int]] = []
+        wake = asyncio.Event()
+        typing_left = [len(rooms)]
+
+        async def typist(room: str) -> None:
+            version = sim + 1
+            next_at = t_begin + random.random() * period
+            try:
+                while True:
+                    await sleep_until(next_at)
+                    next_at = max(next_at + period, now())
+                    if now() >= t_end:
+                        return
+                    queue.append((room, version, time.monotonic_ns()))
+                    version += 2
+                    wake.set()
+            finally:
+                typing_left[0] -= 1
+                wake.set()
+
+        async def group_writer() -> None:
+            async with pool.acquire() as connection:
+                while queue or typing_left[0]:
+                    if not queue:
+                        wake.clear()
+                        await wake.wait()
+                        continue
+                    batch = sorted(queue)
+                    queue.clear()
+                    try:
+                        await connection.fetch(
+                            INSERT_BATCH,
+                            [room for room, _, _ in batch],
+                            [version for _, version, _ in batch],
+                            [f"w{sim}t{sent_ns}" for _, _, sent_ns in batch],
+                            [CHANGES] * len(batch),
+                        )
+                    except Exception as exc:  # counted and reported, never silent
+                        if len(errors) < 10:
+                            errors.append(repr(exc))
+                        return
+                    if t_start <= now() < t_end:
+                        committed[0] += len(batch)
+
+        await asyncio.gather(group_writer(), *(typist(room) for room in rooms))
+
     await sleep_until(t_begin)
-    await asyncio.gather(*(writer(room) for room in rooms))
+    if spec["mode"] == "batched":
+        await batch_writer()
+    elif spec["mode"] == "typing_batched":
+        await typed_group_commit()
+    else:
+        await asyncio.gather(*(writer(room) for room in rooms))
     await asyncio.sleep(spec.get("drain", 1.0))  # late notifications
     await listener.close()
     await pool.close()

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,10 +35,10 @@ SERVER_ENV = {
 class Postgres:
     """An embedded throwaway cluster, or the server at BENCH_DATABASE_URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
         url = os.environ.get("BENCH_DATABASE_URL")
         self.external = bool(url)
-        self.server = PostgresServer(url, None) if url else PostgresServer.start_embedded()
+        self.server = PostgresServer(url, None) if url else PostgresServer.start_embedded(settings)
         self.db_url = ""
 
     async def prepare(self) -> str:
@@ -200,6 +201,8 @@ class CpuMeter:
         self._start: dict[str, dict[int, float]] = {}
         self._machine_start = 0.0
         self._t0 = 0.0
+        # The window in wall-clock seconds, to find the rows it stored (created_at).
+        self.wall: tuple[float, float] = (0.0, 0.0)
         self.result: dict[str, float | None] = {}
 
     def _snap(self) -> dict[str, dict[int, float]]:
@@ -217,10 +220,12 @@ class CpuMeter:
         self._start = self._snap()
         self._machine_start = self._machine_busy()
         self._t0 = now()
+        self.wall = (time.time(), 0.0)
 
     def stop(self) -> dict[str, float | None]:
         end = self._snap()
         wall = now() - self._t0
+        self.wall = (self.wall[0], time.time())
         result: dict[str, float | None] = {"wall": round(wall, 3)}
         for name, pids in end.items():
             begin = self._start.get(name, {})
@@ -247,6 +252,55 @@ class CpuMeter:
         if used is None or not wall:
             return None
         return round(used / wall, 3)
+
+
+async def batch_sizes(db_url: str, room_ids: list[str], wall: tuple[float, float]) -> list[int]:
+    """How many rows each transaction stored in these rooms during the window: the
+    batches that group commit formed (rows of one transaction share its xmin and,
+    through now(), its created_at)."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        rows = await conn.fetch(
+            """SELECT count(*) AS n FROM updates
+               WHERE room_id = ANY($1::text[])
+                 AND created_at >= to_timestamp($2) AND created_at < to_timestamp($3)
+               GROUP BY xmin::text""",
+            room_ids,
+            wall[0],
+            wall[1],
+        )
+    finally:
+        await conn.close()
+    return sorted(int(r["n"]) for r in rows)
+
+
+def summarize_batches(sizes: list[int]) -> Json:
+    if not sizes:
+        return {"transactions": 0}
+    rows = sum(sizes)
+    histogram: dict[str, int] = {}
+    for n in sizes:
+        key = str(n) if n <= 8 else ("9-32" if n <= 32 else ">32")
+        histogram[key] = histogram.get(key, 0) + 1
+    return {
+        "transactions": len(sizes),
+        "rows": rows,
+        "mean": round(rows / len(sizes), 2),
+        # The batch the typical edit travels in (weighted by rows, not by transactions).
+        "row_weighted_median": _weighted_median(sizes),
+        "max": sizes[-1],
+        "histogram": histogram,
+    }
+
+
+def _weighted_median(sorted_sizes: list[int]) -> int:
+    half = sum(sorted_sizes) / 2
+    seen = 0
+    for n in sorted_sizes:
+        seen += n
+        if seen >= half:
+            return n
+    return sorted_sizes[-1]
 
 
 def rss(pid: int) -> int:

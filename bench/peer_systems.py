@@ -21,9 +21,10 @@ import json
 import logging
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,7 +32,7 @@ import asyncpg
 
 from bench.common import Json, now, ratio, sleep_until, summarize_ms
 from bench.infra import CpuMeter, create_rooms, server_pid
-from bench.scenarios import KIB, Bench, _code_text
+from bench.scenarios import KIB, Bench, _code_text, spread
 from service.embedded import free_port
 
 log = logging.getLogger("bench")
@@ -135,7 +136,7 @@ class NodeProcess:
         self.log_path.unlink(missing_ok=True)
 
 
-async def _prepare_database(bench: Bench) -> str:
+async def prepare_database(bench: Bench) -> str:
     url = await bench.postgres.server.new_database(migrated=False)
     conn = await asyncpg.connect(url)
     try:
@@ -150,7 +151,7 @@ async def _prepare_database(bench: Bench) -> str:
     return url
 
 
-async def _load(
+async def run_load(
     bench: Bench,
     system: str,
     label: str,
@@ -160,7 +161,10 @@ async def _load(
     period: float,
     seconds: float,
     server_pids: list[int],
+    during: Callable[[float, float], Coroutine[Any, Any, Json]] | None = None,
 ) -> Json:
+    """Type through the Node load generator; `during(t_start, t_end)`, if given, runs
+    alongside the measured window (the disk-stall scenario's bulk write and CHECKPOINT)."""
     spec = {
         "system": system,
         "urls": urls,
@@ -180,10 +184,12 @@ async def _load(
         t_start = now() + bench.plan.warmup + 0.3
         t_end = t_start + seconds
         loadgen.send({"t_start": t_start, "t_end": t_end})
+        side = asyncio.create_task(during(t_start, t_end)) if during is not None else None
         await sleep_until(t_start)
         meter.start()
         await sleep_until(t_end)
         meter.stop()
+        side_result = await side if side is not None else None
         result = await loadgen.line(seconds + 60)
     finally:
         loadgen.stop()
@@ -219,6 +225,8 @@ async def _load(
         },
         "connect_seconds": round(ready["connect_seconds"], 2),
     }
+    if side_result is not None:
+        out["during"] = side_result
     log.info(
         "%s: %.0f edits/s, edit->peer p50 %s p99 %s ms, server %s cores, problems %s",
         label,
@@ -231,106 +239,90 @@ async def _load(
     return out
 
 
-async def _workloads(
-    bench: Bench, system: str, name: str, urls: list[str], server_pids: list[int], room_maker: Any
-) -> Json:
-    plan = bench.plan
-    typing = await _load(
-        bench,
-        system,
-        f"{name} typing R={plan.peer_rooms}",
-        urls,
-        await room_maker(plan.peer_rooms),
-        2,
-        0.2,
-        plan.peer_seconds,
-        server_pids,
-    )
-    if not plan.peer_extras:
-        return {"typing": typing}
-    hot = await _load(
-        bench,
-        system,
-        f"{name} hot room",
-        urls,
-        await room_maker(1),
-        plan.hot_clients,
-        0.1,
-        plan.peer_seconds,
-        server_pids,
-    )
-    return {"typing": typing, "hot_room": hot}
-
-
 def _ratios(pairpad: Json, peer: Json) -> Json:
-    """Pairpad's figures over the peer's, for the workloads both ran."""
+    """Pairpad's figures over the peer's, for one round of one workload."""
 
-    def pick(system: Json, workload: str, *keys: str) -> Any:
-        value: Any = system.get(workload)
+    def pick(system: Json, *keys: str) -> Any:
+        value: Any = system
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         return value
 
     out: Json = {}
-    for name, workload, keys in (
-        ("typing_p99_ratio", "typing", ("edit_to_peer_ms", "p99")),
-        ("typing_p50_ratio", "typing", ("edit_to_peer_ms", "p50")),
-        ("hot_p99_ratio", "hot_room", ("edit_to_peer_ms", "p99")),
-        ("typing_throughput_ratio", "typing", ("accepted_per_s",)),
-        ("hot_throughput_ratio", "hot_room", ("accepted_per_s",)),
-        ("server_cpu_per_edit_ratio", "typing", ("cpu", "server_us_per_edit")),
+    for name, keys in (
+        ("p99_ratio", ("edit_to_peer_ms", "p99")),
+        ("p50_ratio", ("edit_to_peer_ms", "p50")),
+        ("throughput_ratio", ("accepted_per_s",)),
+        ("server_cpu_per_edit_ratio", ("cpu", "server_us_per_edit")),
     ):
-        out[name] = ratio(pick(pairpad, workload, *keys), pick(peer, workload, *keys))
+        out[name] = ratio(pick(pairpad, *keys), pick(peer, *keys))
     return out
 
 
-async def _pairpad_one_process(
-    bench: Bench, make_rooms: Callable[[int], Awaitable[list[str]]]
-) -> Json:
-    rooms = bench.plan.peer_rooms
-    typing = await _load(
-        bench,
-        "pairpad",
-        f"Pairpad, 1 process, typing R={rooms}",
-        [bench.servers[0].ws],
-        await make_rooms(rooms),
-        2,
-        0.2,
-        bench.plan.peer_seconds,
-        [server_pid(bench.servers[0])],
-    )
-    return {"typing": typing, "durable": "yes: committed before broadcast"}
+def _median_run(label: str, runs: list[Json]) -> Json:
+    """One row for the tables: each figure the median of its rounds."""
+
+    def med(*keys: str) -> float | None:
+        values = []
+        for run in runs:
+            value: Any = run
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            if value is not None:
+                values.append(float(value))
+        return round(statistics.median(values), 3) if values else None
+
+    out = dict(runs[-1])
+    out["label"] = f"{label} (median of {len(runs)} rounds)"
+    out["accepted_per_s"] = med("accepted_per_s")
+    out["edit_to_peer_ms"] = {
+        k: med("edit_to_peer_ms", k) for k in ("n", "p50", "p95", "p99", "max", "mean")
+    }
+    out["cpu"] = {
+        k: med("cpu", k)
+        for k in (
+            "servers_cores",
+            "postgres_cores",
+            "loadgen_cores",
+            "other_cores",
+            "server_us_per_edit",
+        )
+    }
+    out["problems"] = {
+        "errors": [e for r in runs for e in r["problems"]["errors"]][:10],
+        "unsettled": sum(r["problems"]["unsettled"] for r in runs),
+        "diverged_rooms": sum(r["problems"]["diverged_rooms"] for r in runs),
+    }
+    return out
 
 
-async def scenario_peers(bench: Bench) -> None:
-    problem = ensure_installed()
-    if problem is not None:
-        bench.results["peers"] = {"missing": problem}
-        raise RuntimeError(problem)
-    versions = _versions()
-    peers_url = await _prepare_database(bench)
-    out: Json = {"versions": versions, "systems": {}}
+class PeerServer:
+    """ShareDB or Hocuspocus, running for the whole scenario on a port of its own."""
 
-    async def pairpad_rooms(count: int) -> list[str]:
-        return await create_rooms(bench.servers[0], count, text=_code_text(KIB))
+    def __init__(self, system: str, name: str, script: str, durable: str, db_url: str) -> None:
+        self.system = system
+        self.name = name
+        self.durable = durable
+        self.port = free_port()
+        self.process = NodeProcess(script, str(self.port), db_url)
 
-    async def fresh_ids(count: int) -> list[str]:
-        return [f"doc{os.urandom(8).hex()}" for _ in range(count)]
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
 
-    out["pairpad"] = await _workloads(
-        bench,
-        "pairpad",
-        "Pairpad",
-        [s.ws for s in bench.servers],
-        [server_pid(s) for s in bench.servers],
-        pairpad_rooms,
-    )
-    out["pairpad"]["durable"] = "yes: committed before broadcast"
-    # Like for like with the single-process peers: both clients of a room on one process.
-    if bench.plan.peer_extras:
-        out["pairpad_one_process"] = await _pairpad_one_process(bench, pairpad_rooms)
+    async def ready(self) -> None:
+        await self.process.line(60)
 
-    peers = [
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def peer_servers(
+    versions: dict[str, str], db_url: str, only: tuple[str, ...] = ("sharedb", "hocuspocus")
+) -> list[PeerServer]:
+    """Start the peers' servers; each runs from the moment it is made, so the caller
+    stops every one."""
+    known = (
         (
             "sharedb",
             f"ShareDB {versions['sharedb']}",
@@ -343,25 +335,171 @@ async def scenario_peers(bench: Bench) -> None:
             "hocuspocus-server.mjs",
             "no: broadcast at once, stored after a 2-10 s debounce",
         ),
+    )
+    return [
+        PeerServer(system, name, script, durable, db_url)
+        for system, name, script, durable in known
+        if system in only
     ]
-    for system, name, script, durable in peers:
-        port = free_port()
-        server = NodeProcess(script, str(port), peers_url)
-        try:
-            await server.line(60)
-            result = await _workloads(
-                bench, system, name, [f"ws://127.0.0.1:{port}"], [server.pid], fresh_ids
+
+
+def fresh_ids(count: int) -> list[str]:
+    return [f"doc{os.urandom(8).hex()}" for _ in range(count)]
+
+
+async def scenario_peers(bench: Bench) -> None:
+    """Pairpad, ShareDB and Hocuspocus typing at R rooms in turn, `peer_rounds` times
+    (interleaved, so that a busy spell of the machine weighs on all three); each ratio
+    is the median of its rounds, with the smallest and largest."""
+    problem = ensure_installed()
+    if problem is not None:
+        bench.results["peers"] = {"missing": problem}
+        raise RuntimeError(problem)
+    plan = bench.plan
+    versions = _versions()
+    peers_url = await prepare_database(bench)
+    out: Json = {"versions": versions, "rounds": plan.peer_rounds, "systems": {}}
+    urls = [s.ws for s in bench.servers]
+    pids = [server_pid(s) for s in bench.servers]
+
+    async def pairpad_rooms(count: int) -> list[str]:
+        return await create_rooms(bench.servers[0], count, text=_code_text(KIB))
+
+    servers = peer_servers(versions, peers_url)
+    live: list[PeerServer] = []
+    try:
+        for server in servers:
+            try:
+                await server.ready()
+                live.append(server)
+            except Exception as exc:
+                log.exception("%s failed to start", server.name)
+                out.setdefault("failures", {})[server.name] = f"{exc}\n{server.process.stderr()}"
+        typing: dict[str, list[Json]] = {"pairpad": [], **{s.system: [] for s in live}}
+        for round_ in range(plan.peer_rounds):
+            suffix = f"typing R={plan.peer_rooms}, round {round_ + 1}"
+            typing["pairpad"].append(
+                await run_load(
+                    bench,
+                    "pairpad",
+                    f"Pairpad {suffix}",
+                    urls,
+                    await pairpad_rooms(plan.peer_rooms),
+                    2,
+                    0.2,
+                    plan.peer_seconds,
+                    pids,
+                )
             )
-        except Exception as exc:
-            log.exception("%s failed", name)
-            out.setdefault("failures", {})[name] = f"{exc}\n{server.stderr()}"
-            continue
-        finally:
+            for server in list(live):
+                try:
+                    typing[server.system].append(
+                        await run_load(
+                            bench,
+                            server.system,
+                            f"{server.name} {suffix}",
+                            [server.url],
+                            fresh_ids(plan.peer_rooms),
+                            2,
+                            0.2,
+                            plan.peer_seconds,
+                            [server.process.pid],
+                        )
+                    )
+                except Exception as exc:
+                    log.exception("%s failed", server.name)
+                    out.setdefault("failures", {})[server.name] = (
+                        f"{exc}\n{server.process.stderr()}"
+                    )
+                    live.remove(server)
+        _pool_round_samples(bench, "Pairpad", plan.peer_rooms)
+        out["pairpad"] = {
+            "typing": _median_run("Pairpad typing", typing["pairpad"]),
+            "typing_rounds": typing["pairpad"],
+            "durable": "yes: committed before broadcast",
+        }
+        for server in live:
+            runs = typing[server.system]
+            _pool_round_samples(bench, server.name, plan.peer_rooms)
+            per_round = [_ratios(p, r) for p, r in zip(typing["pairpad"], runs, strict=False)]
+            result: Json = {
+                "typing": _median_run(f"{server.name} typing", runs),
+                "typing_rounds": runs,
+                "durable": server.durable,
+                "ratios_by_round": per_round,
+            }
+            for key in ("p99_ratio", "p50_ratio", "throughput_ratio", "server_cpu_per_edit_ratio"):
+                values = [r[key] for r in per_round if r[key] is not None]
+                result[f"typing_{key}"] = spread(values)
+            out["systems"][server.name] = result
+        if plan.peer_extras:
+            await _extras(bench, out, live, pairpad_rooms)
+    finally:
+        for server in servers:
             server.stop()
-        result["durable"] = durable
-        result.update(_ratios(out["pairpad"], result))
-        out["systems"][name] = result
-    missing = [n for _, n, _, _ in peers if n not in out["systems"]]
+    missing = [s.name for s in servers if s.name not in out["systems"]]
     if missing:
         out["missing"] = f"{', '.join(missing)} failed: see failures"
     bench.results["peers"] = out
+
+
+def _pool_round_samples(bench: Bench, name: str, rooms: int) -> None:
+    """One latency curve a system: its rounds' samples together."""
+    prefix = f"peers {name} typing R={rooms}, round "
+    keys = [k for k in bench.samples if k.startswith(prefix)]
+    bench.samples[f"peers {name} typing R={rooms}"] = [
+        x for k in keys for x in bench.samples.pop(k)
+    ]
+
+
+async def _extras(
+    bench: Bench,
+    out: Json,
+    live: list[PeerServer],
+    pairpad_rooms: Callable[[int], Awaitable[list[str]]],
+) -> None:
+    """Once each: the hot room (8 typists in one room) for all three, and Pairpad with
+    both clients of each room on one process, like for like with the single-process peers."""
+    plan = bench.plan
+    urls = [s.ws for s in bench.servers]
+    pids = [server_pid(s) for s in bench.servers]
+    out["pairpad"]["hot_room"] = await run_load(
+        bench,
+        "pairpad",
+        "Pairpad hot room",
+        urls,
+        await pairpad_rooms(1),
+        plan.hot_clients,
+        0.1,
+        plan.peer_seconds,
+        pids,
+    )
+    for server in live:
+        result = out["systems"][server.name]
+        result["hot_room"] = await run_load(
+            bench,
+            server.system,
+            f"{server.name} hot room",
+            [server.url],
+            fresh_ids(1),
+            plan.hot_clients,
+            0.1,
+            plan.peer_seconds,
+            [server.process.pid],
+        )
+        result["hot_p99_ratio"] = ratio(
+            out["pairpad"]["hot_room"]["edit_to_peer_ms"]["p99"],
+            result["hot_room"]["edit_to_peer_ms"]["p99"],
+        )
+    one = await run_load(
+        bench,
+        "pairpad",
+        f"Pairpad, 1 process, typing R={plan.peer_rooms}",
+        urls[:1],
+        await pairpad_rooms(plan.peer_rooms),
+        2,
+        0.2,
+        plan.peer_seconds,
+        pids[:1],
+    )
+    out["pairpad_one_process"] = {"typing": one, "durable": "yes: committed before broadcast"}

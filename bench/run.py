@@ -6,8 +6,10 @@ their own, all on 127.0.0.1; runs the scenarios; writes latest.json, latest.md a
 PNG plots to bench/results/ (with --quick, to bench/results/tmp/ unless --out).
 
 Scenarios: ceiling (1), typing (2), saturation (3), hot_room (4), big_doc (5),
-sockets (6), peers (7), history (bench/history_seek.py). The full run takes about
-6 minutes on 2 cores; --quick about one minute.
+sockets (6), peers (7), disk_stall (8), history (bench/history_seek.py). The full
+run takes about 11 minutes on 2 cores; --quick about one minute.
+`python -m bench.edit_cost --flame` profiles the edit path and redraws
+bench/results/flame_process_{a,b}.svg.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def _history(bench: Bench) -> Awaitable[None]:
     return history_seek.scenario_history(bench)
 
 
+def _disk_stall(bench: Bench) -> Awaitable[None]:
+    from bench import disk_stall
+
+    return disk_stall.scenario_disk_stall(bench)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ceiling": scenarios.scenario_ceiling,
     "typing": scenarios.scenario_typing,
@@ -66,6 +74,7 @@ SCENARIOS: dict[str, Scenario] = {
     "sockets": scenarios.scenario_sockets,
     "peers": _peers,
     "history": _history,
+    "disk_stall": _disk_stall,
 }
 
 
@@ -86,7 +95,8 @@ async def main(args: argparse.Namespace) -> int:
     plan = Plan.make(args.quick)
     for setting in args.set or []:
         plan.override(setting)
-    postgres = Postgres()
+    pg_settings = dict(item.partition("=")[::2] for item in args.pg_setting or [])
+    postgres = Postgres(pg_settings)
     failures: dict[str, str] = {}
     bench: Bench | None = None
     try:
@@ -122,6 +132,7 @@ async def main(args: argparse.Namespace) -> int:
         "python": platform.python_version(),
         "postgres": pg_version,
         "postgres_kind": "BENCH_DATABASE_URL" if postgres.external else "embedded, fsync=on",
+        "postgres_settings_over_defaults": pg_settings,
         "fd_limit": fd_limit,
         "server_env": dict(SERVER_ENV),
         "failures": failures,
@@ -180,6 +191,13 @@ def cli() -> None:
         action="append",
         metavar="PAIRPAD_NAME=VALUE",
         help="an extra setting for every server process, e.g. PAIRPAD_FOLD_EVERY=1000",
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a setting for the embedded Postgres over its defaults (service/embedded.py), "
+        "e.g. --pg-setting wal_compression=off",
     )
     parser.add_argument(
         "--set",

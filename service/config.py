@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    # uvicorn's event loop, WebSocket and HTTP implementations (see README,
+    # "Performance": chosen by server CPU per edit, measured by bench/edit_cost.py).
+    uvicorn_loop: str = "uvloop"
+    uvicorn_ws: str = "websockets-sansio"
+    uvicorn_http: str = "httptools"
 
     # Origins allowed to open a WebSocket besides the page's own origin.
     allowed_origins: list[str] = []

@@ -84,11 +84,14 @@ class Document:
         if not isinstance(changes, list):
             raise InvalidChanges(f"changes must be an array, got {_json_type(changes)}")
         pos = 0
+        length = self.length
         edits: list[Edit] = []
         utf8_size = self.utf8_size
         length_after = 0
+        walked_past = True  # until the walk below gets through every section
         for index, section in enumerate(changes):
-            if _is_count(section):
+            # `type() is int` is _is_count's test without the calls (bool is not int).
+            if type(section) is int and section >= 0:
                 pos += section
                 length_after += section
                 continue
@@ -102,7 +105,7 @@ class Document:
             if not all(isinstance(line, str) for line in lines):
                 raise InvalidChanges(f"section {index} inserts something that is not a string")
             end = pos + deleted
-            if end > self.length:
+            if end > length:
                 break  # reported below with the full count
             if self.splits_pair(pos) or self.splits_pair(end):
                 raise InvalidChanges(f"section {index} splits a surrogate pair")
@@ -113,11 +116,13 @@ class Document:
             edits.append(Edit(pos, end, units, utf8_inserted))
             length_after += len(units) // 2
             pos = end
-        covered = sum(
-            s if _is_count(s) else s[0] for s in changes if _is_count(s) or isinstance(s, list)
-        )
-        if covered != self.length:
-            raise InvalidChanges(f"change set covers {covered} units, document has {self.length}")
+        else:
+            walked_past = False
+        if walked_past or pos != length:
+            covered = sum(
+                s if _is_count(s) else s[0] for s in changes if _is_count(s) or isinstance(s, list)
+            )
+            raise InvalidChanges(f"change set covers {covered} units, document has {length}")
         if utf8_size > max_utf8_size:
             raise InvalidChanges(
                 f"document would hold {utf8_size} bytes of UTF-8, the limit is {max_utf8_size}"

@@ -21,6 +21,27 @@ log = logging.getLogger(__name__)
 
 _SERVICE_USER = "embedded_postgres"
 
+# What the embedded cluster runs with, beyond Postgres's defaults. Durability stays
+# whole (fsync, synchronous_commit and full_page_writes keep their defaults: on).
+# The rest is for the tail latency of commits while Postgres checkpoints: every
+# edit waits for a WAL fsync, and a checkpoint's writes compete with it for the disk
+# (README, "Disk stalls and what to tune"; measured by bench/disk_stall.py).
+DEFAULT_SETTINGS: dict[str, str] = {
+    "max_connections": "200",
+    # Checkpoints further apart (timed every 15 min, or after 2 GB of WAL) and spread
+    # over 90 % of the interval: fewer of them, each a gentler stream of writes.
+    "checkpoint_timeout": "15min",
+    "max_wal_size": "2GB",
+    "checkpoint_completion_target": "0.9",
+    # Full-page images, written on the first change of each page after a checkpoint,
+    # are most of the WAL burst that follows one: compress them (pglz, the codec
+    # this build has).
+    "wal_compression": "pglz",
+    # Backends that push dirty pages out (a bulk write) ask the kernel to write them
+    # back soon, so that a checkpoint's fsync does not meet gigabytes of them at once.
+    "backend_flush_after": "256kB",
+}
+
 
 def _bin(name: str) -> str:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -40,9 +61,12 @@ def free_port(preferred: int | None = None) -> int:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port or 0
+        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self._user: str | None = None
         if os.geteuid() == 0:
             import stat
@@ -136,7 +160,8 @@ class EmbeddedPostgres:
         self._start_server()
 
     def _start_server(self) -> None:
-        settings = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
+        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
+        settings = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} {options}"
         log_file = str(self.data_dir / "server.log")
         data = str(self.data_dir)
         self._run(

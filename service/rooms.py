@@ -109,13 +109,44 @@ class LiveRoom:
             self._broadcast(self._apply_stored(update))
 
     def deliver_note(self, payload: str) -> None:
+        arrived = time.perf_counter()
         # Most update notes announce what this process stored and delivered
         # itself; drop those here rather than after the queue, decode and lock.
         if payload.startswith(_UPDATE_NOTE_PREFIX):
             digits = payload[len(_UPDATE_NOTE_PREFIX) : payload.find(",", len(_UPDATE_NOTE_PREFIX))]
-            if digits.isdigit() and int(digits) <= self.version:
-                return
-        self._inbox.put_nowait((payload, time.perf_counter()))
+            if digits.isdigit():
+                version = int(digits)
+                if version <= self.version:
+                    return
+                # The next version while nothing is queued before it and nobody
+                # holds the room: deliver it now, sparing the hop through the pump.
+                if (
+                    version == self.version + 1
+                    and self.loaded
+                    and self._inbox.empty()
+                    and not self.lock.locked()
+                    and self._deliver_next_now(payload)
+                ):
+                    metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
+                    return
+        self._inbox.put_nowait((payload, arrived))
+
+    def _deliver_next_now(self, payload: str) -> bool:
+        """Apply and broadcast the next update from its note, as the pump would under
+        the lock (which is free, and nothing here awaits); False to leave it to the pump."""
+        try:
+            note = messages.decode_note(payload)
+            if not isinstance(note, messages.UpdateNote) or note.truncated:
+                return False
+            changes = msgspec.json.decode(note.changes)
+            self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
+        except Exception:
+            log.exception("room %s: could not handle notification %.200s", self.id, payload)
+            return True
+        self.version = note.version
+        # The payload is the protocol's update message already.
+        self._broadcast(payload)
+        return True
 
     def request_catch_up(self) -> None:
         self._inbox.put_nowait((_CATCH_UP, 0.0))

@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass, field
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from service import metrics
 from service.dbfailures import DATABASE_FAILURES
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _MAX_BATCH = 500
 
-_INSERT_BATCH = """
+INSERT_BATCH = """
 INSERT INTO updates (room_id, version, client_id, changes)
 SELECT room_id, version, client_id, changes
 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[]) WITH ORDINALITY
@@ -52,7 +53,7 @@ WITH named AS (
     ON CONFLICT DO NOTHING
 )
 """
-    + _INSERT_BATCH
+    + INSERT_BATCH
 )
 
 
@@ -88,10 +89,25 @@ class UpdateWriter:
 
     async def _flush(self) -> None:
         while self._queue:
+            try:
+                conn = await self._pool.acquire()
+            except DATABASE_FAILURES as exc:
+                for pending in self._take_batch():
+                    pending.done.set_exception(exc)
+                continue
+            try:
+                await self._flush_on(conn)
+            finally:
+                await self._pool.release(conn)
+
+    async def _flush_on(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
+        """Write batches on one connection for as long as pushes keep coming: taking
+        a pool connection and giving it back costs about what a small batch does."""
+        while self._queue:
             batch = self._take_batch()
             metrics.BATCH_SIZE.observe(len(batch))
             try:
-                stored = await self._insert(batch)
+                stored = await self._insert(conn, batch)
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
                 # The transaction rolled back, so nothing was stored: try again.
                 self._queue[:0] = batch
@@ -99,12 +115,12 @@ class UpdateWriter:
             except asyncpg.DataError:
                 # One malformed row must not sink its neighbours: retry them alone.
                 for pending in batch:
-                    await self._settle_alone(pending)
+                    await self._settle_alone(conn, pending)
                 continue
             except DATABASE_FAILURES as exc:
                 for pending in batch:
                     pending.done.set_exception(exc)
-                continue
+                return  # the connection may be broken: the next batch takes another
             for pending in batch:
                 pending.done.set_result((pending.room_id, pending.version) in stored)
 
@@ -128,7 +144,10 @@ class UpdateWriter:
         batch.sort(key=lambda p: (p.room_id, p.version))
         return batch
 
-    async def _insert(self, batch: list[_Pending]) -> set[tuple[str, int]]:
+    @staticmethod
+    async def _insert(
+        conn: PoolConnectionProxy[asyncpg.Record], batch: list[_Pending]
+    ) -> set[tuple[str, int]]:
         columns = [
             [p.room_id for p in batch],
             [p.version for p in batch],
@@ -136,14 +155,16 @@ class UpdateWriter:
             [p.changes for p in batch],
         ]
         if any(p.name is not None for p in batch):
-            rows = await self._pool.fetch(_INSERT_BATCH_NAMED, *columns, [p.name for p in batch])
+            rows = await conn.fetch(_INSERT_BATCH_NAMED, *columns, [p.name for p in batch])
         else:
-            rows = await self._pool.fetch(_INSERT_BATCH, *columns)
+            rows = await conn.fetch(INSERT_BATCH, *columns)
         return {(row["room_id"], row["version"]) for row in rows}
 
-    async def _settle_alone(self, pending: _Pending) -> None:
+    async def _settle_alone(
+        self, conn: PoolConnectionProxy[asyncpg.Record], pending: _Pending
+    ) -> None:
         try:
-            stored = await self._insert([pending])
+            stored = await self._insert(conn, [pending])
         except DATABASE_FAILURES as exc:
             pending.done.set_exception(exc)
         else:

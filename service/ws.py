@@ -7,6 +7,7 @@ import contextlib
 import logging
 from urllib.parse import urlsplit
 
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from service import errors, ids, metrics
@@ -55,7 +56,36 @@ async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
         await websocket.close(code, reason)
 
 
-async def room_socket(websocket: WebSocket) -> None:
+class RoomSocket:
+    """The ASGI app at `/ws/{room_id}`. Starlette's `WebSocket` does the handshake
+    (query, headers, accept, refusals); once the session runs, each frame goes
+    straight through the ASGI `receive` and `send`, without the wrapper's state
+    checks and exception layer: it is paid on every message in and out."""
+
+    def __init__(self) -> None:
+        self._announced = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._announced:
+            # Once a process: which event loop and WebSocket implementation are in
+            # force (uvicorn's choice is a setting; see config.py).
+            self._announced = True
+            loop = type(asyncio.get_running_loop())
+            protocol = type(getattr(receive, "__self__", receive))
+            log.info(
+                "websockets served by %s.%s on %s.%s",
+                protocol.__module__,
+                protocol.__qualname__,
+                loop.__module__,
+                loop.__qualname__,
+            )
+        await _room_socket(WebSocket(scope, receive, send), receive, send)
+
+
+room_socket = RoomSocket()
+
+
+async def _room_socket(websocket: WebSocket, receive: Receive, send: Send) -> None:
     hub: RoomHub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
     room_id = websocket.path_params["room_id"]
@@ -96,7 +126,7 @@ async def room_socket(websocket: WebSocket) -> None:
     metrics.socket_opened(ref.role)
     close: Close | None = None
     try:
-        close = await _serve(websocket, session)
+        close = await _serve(receive, send, session)
     finally:
         await hub.leave(room, session)
         metrics.socket_closed(ref.role)
@@ -115,13 +145,13 @@ async def room_socket(websocket: WebSocket) -> None:
         )
 
 
-async def _serve(websocket: WebSocket, session: Session) -> Close | None:
+async def _serve(asgi_receive: Receive, asgi_send: Send, session: Session) -> Close | None:
     """Run the receiver and the sender; when either ends, the other is cancelled."""
 
     async def receive() -> None:
         try:
             while not session.closing:
-                message = await websocket.receive()
+                message = await asgi_receive()
                 if message["type"] == "websocket.disconnect":
                     return
                 frame = message.get("text")
@@ -138,9 +168,13 @@ async def _serve(websocket: WebSocket, session: Session) -> Close | None:
             item = await session.next_outgoing()
             if isinstance(item, Close):
                 with contextlib.suppress(Exception):
-                    await websocket.close(item.code, item.reason)
+                    await asgi_send(
+                        {"type": "websocket.close", "code": item.code, "reason": item.reason}
+                    )
                 return item
-            await websocket.send_text(item)
+            # A socket that went away raises here (uvicorn's ClientDisconnected is an
+            # OSError), which ends the sender and so the session.
+            await asgi_send({"type": "websocket.send", "text": item})
 
     receiver = asyncio.create_task(receive())
     sender = asyncio.create_task(send())

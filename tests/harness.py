@@ -48,9 +48,9 @@ class PostgresServer:
         self._databases: list[str] = []
 
     @classmethod
-    def start_embedded(cls) -> PostgresServer:
+    def start_embedded(cls, settings: dict[str, str] | None = None) -> PostgresServer:
         data_dir = Path(tempfile.mkdtemp(prefix="pairpad-pg-")) / "data"
-        embedded = EmbeddedPostgres(data_dir)
+        embedded = EmbeddedPostgres(data_dir, settings=settings)
         return cls(embedded.start(), embedded)
 
     async def prepare_template(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -265,6 +266,8 @@ async def test_page_reconnects_after_its_server_is_killed(
         text = await wait_converged([ada, bob], second, room_id, timeout=30)
         assert text == f"shared online{offline}\n{meanwhile}"
         await expect(ada.get_by_test_id("sync-status")).to_have_attribute("data-pending", "0")
+        # "synced" carries the round trip of Ada's last acknowledged edit.
+        await expect(ada.get_by_test_id("sync-status")).to_have_text(re.compile(r"synced · \d+ ms"))
 
 
 async def test_page_starts_over_when_the_server_lacks_its_history(

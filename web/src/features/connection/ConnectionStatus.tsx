@@ -15,11 +15,21 @@ function useNow(active: boolean, intervalMs = 250): number {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * Whether every edit of ours is on the server and, once one has been, how long the
+ * last one took there and back (push sent → its update echoed): "synced · 12 ms".
+ */
+export function syncLabel(pending: number, roundTripMs: number | null): string {
+  if (pending > 0) return `${plural(pending, "edit")} not yet saved`;
+  return roundTripMs === null ? "synced" : `synced · ${Math.round(roundTripMs)} ms`;
+}
+
 /** Where the connection stands and whether every edit of ours is on the server. */
 export function ConnectionStatus() {
   const dispatch = useAppDispatch();
   const { status, retryAt } = useAppSelector((s) => s.connection);
   const pending = useAppSelector((s) => s.room.pending);
+  const roundTripMs = useAppSelector((s) => s.room.roundTripMs);
   const loaded = useAppSelector((s) => s.room.loaded);
   const waiting = status === "reconnecting" || status === "offline";
   const now = useNow(waiting && retryAt !== null);
@@ -49,7 +59,7 @@ export function ConnectionStatus() {
     default:
       label = "Not connected";
   }
-  const sync = pending === 0 ? "synced" : `${plural(pending, "edit")} not yet saved`;
+  const sync = syncLabel(pending, roundTripMs);
 
   return (
     <div className="status" role="status" aria-live="polite">
@@ -59,7 +69,13 @@ export function ConnectionStatus() {
         {countdown && <span aria-hidden="true">{countdown}</span>}
       </span>
       {loaded && (
-        <span className={`sync ${pending ? "sync-pending" : ""}`} data-testid="sync-status" data-pending={pending}>
+        <span
+          className={`sync ${pending ? "sync-pending" : ""}`}
+          data-testid="sync-status"
+          data-pending={pending}
+          data-round-trip-ms={roundTripMs ?? undefined}
+          title="Round trip of your last edit: sent to the server, stored, and echoed back"
+        >
           · {sync}
         </span>
       )}

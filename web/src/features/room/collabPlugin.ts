@@ -8,11 +8,18 @@ import { type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import type { ConflictMessage, PushMessage, UpdateMessage } from "../../protocol/messages";
 import { CollabSync } from "./collabSync";
 
+export interface SyncProgress {
+  version: number;
+  pending: number;
+  /** The last acknowledged push's round trip (push sent → its update echoed), ms. */
+  roundTripMs: number | null;
+}
+
 export interface SyncTransport {
   send(message: PushMessage): void;
   resync(fresh: boolean, reason: string): void;
-  /** The synced version or the number of unconfirmed updates changed. */
-  report(progress: { version: number; pending: number }): void;
+  /** The synced version, the number of unconfirmed updates or the last round trip changed. */
+  report(progress: SyncProgress): void;
 }
 
 /**
@@ -26,7 +33,7 @@ const syncTransport = Facet.define<SyncTransport, SyncTransport | null>({ combin
 class SyncPlugin {
   readonly sync: CollabSync;
   private quiet: ReturnType<typeof setTimeout> | null = null;
-  private reported = { version: -1, pending: -1 };
+  private reported: SyncProgress = { version: -1, pending: -1, roundTripMs: null };
   private reportQueued = false;
 
   constructor(private readonly view: EditorView) {
@@ -90,8 +97,10 @@ class SyncPlugin {
       this.reportQueued = false;
       const version = getSyncedVersion(this.view.state);
       const pending = sendableUpdates(this.view.state).length;
-      if (version === this.reported.version && pending === this.reported.pending) return;
-      this.reported = { version, pending };
+      const roundTripMs = this.sync.lastRoundTripMs === null ? null : Math.round(this.sync.lastRoundTripMs);
+      const last = this.reported;
+      if (version === last.version && pending === last.pending && roundTripMs === last.roundTripMs) return;
+      this.reported = { version, pending, roundTripMs };
       this.view.state.facet(syncTransport)?.report(this.reported);
     });
   }

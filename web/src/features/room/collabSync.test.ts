@@ -175,18 +175,51 @@ describe("CollabSync push discipline", () => {
     const sent: unknown[] = [];
     let state = EditorState.create({ doc: "abc", extensions: collab({ startVersion: 5, clientID: "me" }) });
     const resyncs: boolean[] = [];
+    const clock = { ms: 1000 };
     const sync = new CollabSync({
       state: () => state,
       apply: (tr) => (state = tr.state),
       send: (m) => sent.push(m),
       resync: (fresh) => resyncs.push(fresh),
+      now: () => clock.ms,
     });
     const type = (text: string) => {
       state = state.update({ changes: { from: state.doc.length, insert: text } }).state;
       sync.localChange();
     };
-    return { sent, resyncs, sync, type, get state() { return state; } };
+    return { sent, resyncs, sync, type, clock, get state() { return state; } };
   }
+
+  it("measures the round trip of an acknowledged push: sent to its own update echoed", () => {
+    const t = single();
+    t.sync.connected(false);
+    expect(t.sync.lastRoundTripMs).toBeNull();
+    t.type("d");
+    t.clock.ms += 12;
+    // Someone else's update is not the acknowledgement.
+    t.sync.receive({ type: "update", version: 6, clientId: "other", changes: [[0, "X"], 3] });
+    expect(t.sync.lastRoundTripMs).toBeNull();
+    t.sync.conflict({ type: "conflict", version: 6 });
+    // The rebased push goes out now: its round trip starts here, not at the first try.
+    expect(t.sent).toHaveLength(2);
+    t.clock.ms += 9;
+    t.sync.receive({ type: "update", version: 7, clientId: "me", changes: [4, [0, "d"]] });
+    expect(t.sync.lastRoundTripMs).toBe(9);
+  });
+
+  it("keeps the last round trip while the next push is in flight", () => {
+    const t = single();
+    t.sync.connected(false);
+    t.type("d");
+    t.clock.ms += 7;
+    t.sync.receive({ type: "update", version: 6, clientId: "me", changes: [3, [0, "d"]] });
+    expect(t.sync.lastRoundTripMs).toBe(7);
+    t.type("e");
+    t.clock.ms += 100;
+    expect(t.sync.lastRoundTripMs).toBe(7);
+    t.sync.receive({ type: "update", version: 7, clientId: "me", changes: [4, [0, "e"]] });
+    expect(t.sync.lastRoundTripMs).toBe(100);
+  });
 
   it("keeps one push in flight and sends the rest after the confirmation", () => {
     const t = single();

@@ -24,6 +24,8 @@ export interface SyncHost {
    * (`fresh: true`) to start over from the server's text.
    */
   resync(fresh: boolean, reason: string): void;
+  /** The clock for round trips, in ms (default `performance.now`). */
+  now?(): number;
 }
 
 /** Consecutive rejected pushes after which the client gives up and starts over. */
@@ -35,12 +37,17 @@ export class CollabSync {
   private catchingUp = false;
   /** The version that ends the catch-up, when the hello named it (`latestVersion`). */
   private catchUpTarget: number | null = null;
-  private inflight: { version: number; count: number } | null = null;
+  private inflight: { version: number; count: number; sentAt: number } | null = null;
+  private roundTrip: number | null = null;
   /** After a `conflict`: the version to reach before pushing again. */
   private awaiting: number | null = null;
   private rejected = 0;
 
   constructor(private readonly host: SyncHost) {}
+
+  private clock(): number {
+    return this.host.now ? this.host.now() : performance.now();
+  }
 
   /**
    * The socket said `hello` for this document. `catchUp`: it came with
@@ -89,6 +96,14 @@ export class CollabSync {
     return this.catchingUp;
   }
 
+  /**
+   * The round trip of the last acknowledged push, in ms: from sending it to the
+   * server echoing its last update back (null until the first one).
+   */
+  get lastRoundTripMs(): number | null {
+    return this.roundTrip;
+  }
+
   get hasPushInFlight(): boolean {
     return this.inflight !== null;
   }
@@ -126,6 +141,7 @@ export class CollabSync {
     }
     const ownId = getClientID(state);
     if (this.inflight && message.clientId === ownId && message.version === this.inflight.version + this.inflight.count) {
+      this.roundTrip = Math.max(0, this.clock() - this.inflight.sentAt);
       this.inflight = null;
       this.rejected = 0;
     }
@@ -168,7 +184,7 @@ export class CollabSync {
     }
     const updates = sendableUpdates(state);
     if (!updates.length) return;
-    this.inflight = { version, count: updates.length };
+    this.inflight = { version, count: updates.length, sentAt: this.clock() };
     this.host.send(pushMessage(version, updates));
   }
 }

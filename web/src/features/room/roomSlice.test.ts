@@ -19,6 +19,15 @@ describe("roomSlice", () => {
     expect(state).toMatchObject({ roomId: "other-room", loaded: false, version: 0 });
   });
 
+  it("keeps the last round trip until a newer one is reported", () => {
+    let state = reduce(initialRoomState, syncProgressed({ version: 1, pending: 0, roundTripMs: 14 }));
+    expect(state.roundTripMs).toBe(14);
+    state = reduce(state, syncProgressed({ version: 1, pending: 1, roundTripMs: null }));
+    expect(state.roundTripMs).toBe(14);
+    state = reduce(state, syncProgressed({ version: 2, pending: 0, roundTripMs: 3 }));
+    expect(state.roundTripMs).toBe(3);
+  });
+
   it("takes id and language from hello, and language changes from anyone", () => {
     let state = reduce(initialRoomState, helloReceived(hello));
     expect(state).toMatchObject({ clientId: "srv-id", language: "go" });

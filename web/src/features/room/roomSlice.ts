@@ -17,6 +17,8 @@ export interface RoomState {
   version: number;
   /** Local updates not yet confirmed by the server (`sendableUpdates(state).length`). */
   pending: number;
+  /** The round trip of this person's last acknowledged edit, in ms (null: none yet). */
+  roundTripMs: number | null;
   /** Whether the editor holds the room's document (a `hello` with text has arrived). */
   loaded: boolean;
   /** Something the person should know, e.g. that unsent edits were discarded. */
@@ -37,6 +39,7 @@ export const initialRoomState: RoomState = {
   language: "python",
   version: 0,
   pending: 0,
+  roundTripMs: null,
   loaded: false,
   notice: null,
   role: "editor",
@@ -50,9 +53,10 @@ export const roomSlice = createSlice({
   initialState: initialRoomState,
   reducers: {
     /** The editor reports its collab state after every change of it. */
-    syncProgressed(state, action: PayloadAction<{ version: number; pending: number }>) {
+    syncProgressed(state, action: PayloadAction<{ version: number; pending: number; roundTripMs?: number | null }>) {
       state.version = action.payload.version;
       state.pending = action.payload.pending;
+      if (action.payload.roundTripMs != null) state.roundTripMs = action.payload.roundTripMs;
     },
     /** The editor now holds the server's text at `version`. */
     documentLoaded(state, action: PayloadAction<{ version: number }>) {
