@@ -173,7 +173,8 @@ async def test_rooms_joined_while_listeners_are_killed_still_hear_every_update(
                 while not stop.is_set():
                     await conn.execute(
                         """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                           WHERE application_name = 'pairpad-listener'"""
+                           WHERE application_name = 'pairpad-listener'
+                             AND datname = current_database()"""
                     )
                     await asyncio.sleep(0.05)
             finally:
