@@ -3,12 +3,13 @@
  * While the run goes it coalesces what the code writes (about every 50 ms),
  * shows it here and shares it with the room through the socket (`run` start,
  * output in pieces of at most 1,024 UTF-16 units, end), and it ends the run
- * at the time limit or on Stop by having the sandbox terminate the worker.
+ * at the time limit, on Stop, or when the room's output limit is reached, by
+ * having the sandbox terminate the worker.
  */
 import { createAction, type Middleware } from "@reduxjs/toolkit";
 import type { RunOutputPiece, RunStatus } from "../../protocol/messages";
 import type { FromSandbox } from "../../sandbox/protocol";
-import { messageSent } from "../connection/actions";
+import { messageSent, serverErrorReceived } from "../connection/actions";
 import { readDocument } from "./documentSource";
 import { runsIn, stripTypes } from "./languages";
 import { OutputCoalescer, utf8Bytes } from "./outputChunks";
@@ -201,6 +202,18 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
           finish(run, "stopped");
         }
         return next(action);
+      }
+      // The room stopped taking this run's output (PROTOCOL.md: the client then
+      // ends the run), so running on would only show this page what no one else sees.
+      if (serverErrorReceived.match(action) && action.payload.code === "output_limit") {
+        const result = next(action);
+        const run = active;
+        if (run) {
+          frame?.stop(run.runId);
+          run.output.push("stderr", "\n[stopped: the room shares a run's first 64 KiB of output]\n");
+          finish(run, "stopped");
+        }
+        return result;
       }
       return next(action);
     };
