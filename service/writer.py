@@ -93,7 +93,7 @@ class UpdateWriter:
                 conn = await self._pool.acquire()
             except DATABASE_FAILURES as exc:
                 for pending in self._take_batch():
-                    pending.done.set_exception(exc)
+                    _fail(pending, exc)
                 continue
             try:
                 await self._flush_on(conn)
@@ -112,17 +112,18 @@ class UpdateWriter:
                 # The transaction rolled back, so nothing was stored: try again.
                 self._queue[:0] = batch
                 continue
-            except asyncpg.DataError:
-                # One malformed row must not sink its neighbours: retry them alone.
+            except (asyncpg.DataError, asyncpg.ForeignKeyViolationError):
+                # One malformed row (or a room deleted meanwhile) must not sink its
+                # neighbours: retry them alone.
                 for pending in batch:
                     await self._settle_alone(conn, pending)
                 continue
             except DATABASE_FAILURES as exc:
                 for pending in batch:
-                    pending.done.set_exception(exc)
+                    _fail(pending, exc)
                 return  # the connection may be broken: the next batch takes another
             for pending in batch:
-                pending.done.set_result((pending.room_id, pending.version) in stored)
+                _settle(pending, (pending.room_id, pending.version) in stored)
 
     def _take_batch(self) -> list[_Pending]:
         """Up to _MAX_BATCH queued updates with distinct keys. A second claim on a key
@@ -166,6 +167,18 @@ class UpdateWriter:
         try:
             stored = await self._insert(conn, [pending])
         except DATABASE_FAILURES as exc:
-            pending.done.set_exception(exc)
+            _fail(pending, exc)
         else:
-            pending.done.set_result((pending.room_id, pending.version) in stored)
+            _settle(pending, (pending.room_id, pending.version) in stored)
+
+
+# A pusher whose socket closed meanwhile has cancelled its future; answering it
+# then would raise and end the flush task, leaving the rest of its batch unanswered.
+def _settle(pending: _Pending, stored: bool) -> None:
+    if not pending.done.done():
+        pending.done.set_result(stored)
+
+
+def _fail(pending: _Pending, exc: BaseException) -> None:
+    if not pending.done.done():
+        pending.done.set_exception(exc)

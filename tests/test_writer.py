@@ -107,3 +107,23 @@ async def test_a_multi_update_push_that_loses_a_version_stores_none_of_it(
     finally:
         await listener.close()
         await pool.close()
+
+
+async def test_a_pusher_that_went_away_does_not_strand_its_batch(database_url: str) -> None:
+    """A push cancelled while its batch is in flight (its socket closed) leaves the
+    other pushes of that batch answered and the writer working."""
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("gone-room-1", "python", "")
+        await store.create_room("gone-room-2", "python", "")
+        writer = UpdateWriter(pool)
+        gone = asyncio.create_task(writer.store("gone-room-1", 1, "ada", '[[0, "a"]]'))
+        staying = asyncio.create_task(writer.store("gone-room-2", 1, "bob", '[[0, "b"]]'))
+        await asyncio.sleep(0)  # both are queued, the flush has begun
+        gone.cancel()
+        assert await asyncio.wait_for(staying, 5) is True
+        later = writer.store("gone-room-2", 2, "bob", '[1, [0, "c"]]')
+        assert await asyncio.wait_for(later, 5) is True
+    finally:
+        await pool.close()
