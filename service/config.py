@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     error_window_seconds: float = 10.0
     # Messages waiting for a slow socket before it is closed with 1013.
     send_queue_limit: int = 2048
+    # A `since` reconnect further behind than this many updates starts over from
+    # the text instead of replaying them (they are still in the history).
+    catch_up_limit: int = 10_000
 
     # A room's text is kept as a checkpoint every this many updates (more for big
     # documents), and when it goes idle.

@@ -175,7 +175,9 @@ class RoomPresence(Generic[P]):
     # What other processes tell us.
 
     def heard_presence(self, note: PresenceNote) -> None:
-        local = self.local.get(note.client_id)
+        # Notes are about editors: a local viewer that claims the same client id
+        # neither hides the editor's presence nor is replaced by it.
+        local = self._editors.get(note.client_id)
         if local is not None and local.socket_id != note.socket:
             if note.joined_at is None or local.newer_than(note):
                 return  # news of an older socket of this client elsewhere
@@ -197,7 +199,7 @@ class RoomPresence(Generic[P]):
         self.broadcast(messages.encode(presence), exclude=note.client_id)
 
     def heard_leave(self, note: messages.LeaveNote) -> None:
-        if note.client_id in self.local:
+        if note.client_id in self._editors:
             return  # the client is here now, through a newer socket
         known = self.remote.get(note.client_id)
         if known is not None:
@@ -246,6 +248,9 @@ class RoomPresence(Generic[P]):
         (a room that empties has no viewers left here)."""
         self._show_viewers.cancel()
         self._publish_viewers.cancel()
+        # Closed with viewers still counted only when the process shuts down, and
+        # they go with it: other processes should stop counting them now.
+        self.viewers.local = 0
         if self._viewers_published != self.viewers.local:
             self._send_viewers_note()
         await self._fanout.close()

@@ -197,7 +197,9 @@ class LiveRoom:
                     # but still missing the output that the table has.
                     async with self.lock:
                         message = self.runs.heard(note)
-                        self.runs.reload(await load_last_run(self._store.pool, self.id))
+                        # The end is news whether or not the table can fill the gap.
+                        with contextlib.suppress(*DATABASE_FAILURES):
+                            self.runs.reload(await load_last_run(self._store.pool, self.id))
                 else:
                     message = self.runs.heard(note)
                 if message is not None:
@@ -214,6 +216,11 @@ class LiveRoom:
     async def admit(self, session: Session, since: int | None) -> None:
         """Register a session and queue its hello (and catch-up); caller holds the lock."""
         previous = self.sessions.get(session.client_id)
+        if previous is not None and previous.ref.can_edit and not session.ref.can_edit:
+            # A view link never displaces an editor, whatever client id it claims
+            # (editors' ids are in every update): the viewer gets an id of its own.
+            session.client_id = ids.new_client_id()
+            previous = None
         if previous is not None:
             previous.replaced = True
             previous.close(errors.WS_REPLACED, "replaced by a newer connection")
@@ -243,8 +250,12 @@ class LiveRoom:
             session.send_unbounded(message)
 
     async def _backlog(self, since: int | None) -> list[str] | None:
-        """The update messages after `since`, or None when the table lacks some."""
+        """The update messages after `since`, or None when the table lacks some, or
+        when replaying them would cost more than sending the text: history is kept
+        whole, and reading a long log holds the room's lock against every push."""
         if since is None or since > self.version:
+            return None
+        if self.version - since > self._settings.catch_up_limit:
             return None
         if since == self.version:
             return []
@@ -503,7 +514,13 @@ class RoomHub:
                     except BaseException:
                         await self._drop(room)
                         raise
-                await room.admit(session, since)
+                try:
+                    await room.admit(session, since)
+                except BaseException:
+                    room.remove(session)
+                    if not room.sessions:
+                        await self._drop(room)  # nobody else keeps it loaded
+                    raise
             break
         if not session.watches_only:
             await self.announce(room, [session], joining=True)
@@ -513,10 +530,13 @@ class RoomHub:
         # A run still going when its socket closes ends as `interrupted`.
         await session.runs.interrupt(room.run_target)
         async with room.lock:
-            if not room.remove(session):
-                return  # replaced by a newer socket: no leave
-            if not room.sessions:
+            left = room.remove(session)
+            # Also when another process's socket replaced this one: the room may
+            # have no local socket left, and nothing else would drop it.
+            if not room.sessions and not room.closed:
                 await self._drop(room)
+            if not left:
+                return  # replaced by a newer socket: no leave
         if session.watches_only:
             return  # viewers are counted (the count is published), never announced
         with contextlib.suppress(*DATABASE_FAILURES):

@@ -40,20 +40,23 @@ RETURNING room_id, version
 
 # The same, for a batch in which some client pushes for the first time through its
 # socket or under a new name: its author span goes in with its update, in the same
-# statement and transaction (service/history.py). A span whose update lost the
-# race names nothing and is harmless.
+# statement and transaction (service/history.py), and only where the update was
+# stored, so that a push that lost its version race names nothing.
 _INSERT_BATCH_NAMED = (
-    """
-WITH named AS (
+    "WITH stored AS ("
+    + INSERT_BATCH
+    + """),
+named AS (
     INSERT INTO authors (room_id, client_id, from_version, name)
-    SELECT room_id, client_id, version, name
+    SELECT a.room_id, a.client_id, a.version, a.name
     FROM unnest($1::text[], $2::bigint[], $3::text[], $5::text[])
          AS a(room_id, version, client_id, name)
-    WHERE name IS NOT NULL
+    JOIN stored USING (room_id, version)
+    WHERE a.name IS NOT NULL
     ON CONFLICT DO NOTHING
 )
+SELECT room_id, version FROM stored
 """
-    + INSERT_BATCH
 )
 
 

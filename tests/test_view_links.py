@@ -341,3 +341,30 @@ async def test_a_slow_viewer_is_closed_1013_and_never_holds_up_editors(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         await writer.close()
         await reader.close()
+
+
+async def test_a_viewer_claiming_an_editors_client_id_displaces_nobody(
+    two_servers: list[ServerProcess],
+) -> None:
+    """Editors' client ids are in every update a viewer sees; claiming one through the
+    view link, on the editor's process or another, neither closes the editor (4409)
+    nor hides its presence: the viewer gets an id of its own."""
+    first, second = two_servers
+    room, view = await new_room(first, "hello")
+    ada = await Client.connect(first, room, clientId="ada-editor", name="Ada")
+    bob = await Client.connect(second, room, clientId="bob-editor", name="Bob")
+    same_process = await Client.connect(first, view, clientId="ada-editor")
+    other_process = await Client.connect(second, view, clientId="ada-editor")
+    assert same_process.hello["clientId"] != "ada-editor"
+    await ada.push(0, insert(5, 5, "!"))
+    assert (await ada.recv_type("update"))["version"] == 1
+    assert (await same_process.recv_type("update"))["clientId"] == "ada-editor"
+    await ada.send({"type": "presence", "selection": {"anchor": 2, "head": 2}})
+    presence = await bob.recv_type("presence")
+    while presence["clientId"] != "ada-editor" or presence["selection"] is None:
+        presence = await bob.recv_type("presence")
+    assert presence["selection"] == {"anchor": 2, "head": 2}
+    await ada.push(1, insert(6, 6, "?"))
+    assert (await ada.recv_type("update"))["version"] == 2  # still open, still editing
+    for client in (ada, bob, same_process, other_process):
+        await client.close()

@@ -127,3 +127,19 @@ async def test_a_pusher_that_went_away_does_not_strand_its_batch(database_url: s
         assert await asyncio.wait_for(later, 5) is True
     finally:
         await pool.close()
+
+
+async def test_a_push_that_lost_its_version_names_nobody(database_url: str) -> None:
+    """An author span goes in only with a stored update: a lost race leaves none,
+    so a later rename back cannot leave the history naming the wrong name."""
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("named-race-1", "python", "")
+        writer = UpdateWriter(pool)
+        assert await writer.store("named-race-1", 1, "ada", '[[0, "a"]]', "Ada") is True
+        assert await writer.store("named-race-1", 1, "bob", '[[0, "b"]]', "Bob") is False
+        rows = await pool.fetch("SELECT client_id, from_version, name FROM authors")
+        assert [(r["client_id"], r["from_version"], r["name"]) for r in rows] == [("ada", 1, "Ada")]
+    finally:
+        await pool.close()

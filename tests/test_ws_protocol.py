@@ -424,3 +424,20 @@ async def test_slow_reader_is_closed_1013_without_stalling_the_room(
                 await asyncio.wait_for(slow_socket.recv(), 10)
         codes.append(closed.value.rcvd.code if closed.value.rcvd else None)
         assert codes == [1013]
+
+
+async def test_since_far_behind_starts_over_from_the_text(database_url: str) -> None:
+    """History is kept whole, but a reconnect further behind than the catch-up limit
+    gets the text rather than a replay that would hold the room's lock."""
+    with servers(database_url, 1, env={"PAIRPAD_CATCH_UP_LIMIT": "3"}) as (proc,):
+        room = await create_room(proc, "")
+        ada = await Client.connect(proc, room)
+        for version in range(5):
+            await ada.push(version, [*([version] if version else []), [0, "x"]])
+            await ada.recv_type("update")
+        near = await Client.connect(proc, room, since=2)
+        assert (near.hello["text"], near.hello["latestVersion"]) == (None, 5)
+        far = await Client.connect(proc, room, since=1)
+        assert (far.hello["version"], far.hello["text"]) == (5, "xxxxx")
+        for client in (ada, near, far):
+            await client.close()
