@@ -64,6 +64,10 @@ def sandbox_csp(script_hash: str) -> str:
             "connect-src 'none'",
             "base-uri 'none'",
             "form-action 'none'",
+            # The opaque origin must not depend on the embedding page setting the
+            # iframe's sandbox attribute, and only Pairpad's own pages may embed it.
+            "sandbox allow-scripts",
+            "frame-ancestors 'self'",
         ]
     )
 

@@ -26,6 +26,8 @@ async def test_sandbox_page_forbids_the_network(server: ServerProcess) -> None:
     assert policy["default-src"] == "'none'"
     assert policy["connect-src"] == "'none'"
     assert policy["worker-src"] == "blob:"
+    assert policy["sandbox"] == "allow-scripts"  # opaque origin, whoever embeds it
+    assert policy["frame-ancestors"] == "'self'"
     assert policy["script-src"].startswith("'sha256-")
     assert "'self'" not in policy["script-src"] and "unsafe-inline" not in policy["script-src"]
     assert '<script type="module">' in response.text and " src=" not in response.text

@@ -55,6 +55,9 @@ function registerDocumentSource(view: () => EditorView | null): () => void {
   return () => setDocumentSource(null);
 }
 
+/** Server error codes that never answer a push (PROTOCOL.md v2: runs, view-only links). */
+const NOT_ABOUT_PUSHES = new Set(["output_limit", "read_only"]);
+
 export function Editor() {
   const dispatch = useAppDispatch();
   const store = useAppStore();
@@ -182,7 +185,15 @@ export function Editor() {
         }),
       ),
       dispatch(addAppListener({ actionCreator: conflictReceived, effect: ({ payload }) => sync()?.conflict(payload) })),
-      dispatch(addAppListener({ actionCreator: serverErrorReceived, effect: () => sync()?.error() })),
+      dispatch(
+        addAppListener({
+          actionCreator: serverErrorReceived,
+          // Errors about runs and a viewer's requests say nothing of the push in flight.
+          effect: ({ payload }) => {
+            if (!NOT_ABOUT_PUSHES.has(payload.code)) sync()?.error();
+          },
+        }),
+      ),
       dispatch(addAppListener({ actionCreator: socketClosed, effect: () => sync()?.disconnected() })),
       dispatch(
         addAppListener({

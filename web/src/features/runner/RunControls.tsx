@@ -6,7 +6,7 @@ import { runRequested, stopRequested } from "./runnerMiddleware";
 export function RunControls() {
   const dispatch = useAppDispatch();
   const language = useAppSelector((s) => s.room.language);
-  const loaded = useAppSelector((s) => s.room.loaded);
+  const loaded = useAppSelector((s) => s.room.loaded && s.connection.status === "connected");
   const running = useAppSelector((s) => s.runner.activeKey !== null);
   const limit = useAppSelector((s) => s.runner.timeLimitMs);
   const runnable = runsIn(language) !== null;

@@ -9,7 +9,13 @@
 import { createAction, type Middleware } from "@reduxjs/toolkit";
 import type { RunOutputPiece, RunStatus } from "../../protocol/messages";
 import type { FromSandbox } from "../../sandbox/protocol";
-import { messageSent, serverErrorReceived } from "../connection/actions";
+import {
+  connectRequested,
+  disconnectRequested,
+  messageSent,
+  serverErrorReceived,
+  socketClosed,
+} from "../connection/actions";
 import { readDocument } from "./documentSource";
 import { runsIn, stripTypes } from "./languages";
 import { OutputCoalescer, utf8Bytes } from "./outputChunks";
@@ -33,6 +39,7 @@ export const SHARED_OUTPUT_LIMIT = 64 * 1024;
 export const FLUSH_MS = 50;
 
 interface RunnerView {
+  connection: { status: string };
   room: { language: string; clientId: string | null };
   peers: { selfId: string | null };
   runner: RunnerState;
@@ -41,6 +48,11 @@ interface RunnerView {
 interface ActiveRun {
   key: string;
   runId: string;
+  /**
+   * The room hears of this run: false once the socket that started it closed
+   * (its server then ended the run as `interrupted` for everyone).
+   */
+  shared: boolean;
   started: number;
   output: OutputCoalescer;
   sharedBytes: number;
@@ -73,7 +85,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       for (const piece of pieces) {
         // Past the limit the server answers the first message with `output_limit`
         // and drops the rest: send that one, then nothing more.
-        if (run.sharedBytes > SHARED_OUTPUT_LIMIT) continue;
+        if (!run.shared || run.sharedBytes > SHARED_OUTPUT_LIMIT) continue;
         run.sharedBytes += utf8Bytes(piece.text);
         api.dispatch(messageSent({ type: "run", event: "output", runId: run.runId, ...piece }));
       }
@@ -84,11 +96,15 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       active = null;
       clearInterval(run.flushTimer);
       if (run.limitTimer !== null) clearTimeout(run.limitTimer);
-      flush(run);
       frame?.forget(run.runId);
       const durationMs = Math.round(performance.now() - run.started);
-      api.dispatch(messageSent({ type: "run", event: "end", runId: run.runId, status, durationMs }));
-      api.dispatch(localRunEnded({ key: run.key, status, durationMs }));
+      try {
+        flush(run);
+      } finally {
+        // Whatever the last output did, the run ends: here and for the room.
+        if (run.shared) api.dispatch(messageSent({ type: "run", event: "end", runId: run.runId, status, durationMs }));
+        api.dispatch(localRunEnded({ key: run.key, status, durationMs }));
+      }
       // Terminating the worker took the loaded interpreter with it.
       if (run.python && status !== "ok" && status !== "error") {
         api.dispatch(pyodideProgress({ phase: "idle", loaded: 0, total: 0 }));
@@ -142,11 +158,13 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       const target = runsIn(state.room.language);
       const doc = readDocument();
       const clientId = state.peers.selfId ?? state.room.clientId;
-      if (active || !target || !doc || !clientId) return;
+      // A run starts only on a live socket: the room must hear its start.
+      if (active || !target || !doc || !clientId || state.connection.status !== "connected") return;
       const runId = newRunId();
       const run: ActiveRun = {
         key: runKey(clientId, runId),
         runId,
+        shared: true,
         started: performance.now(),
         output: new OutputCoalescer(),
         sharedBytes: 0,
@@ -178,8 +196,9 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
           api.dispatch(pyodideProgress({ phase: "idle", loaded: 0, total: 0 }));
           return;
         }
-        await frame.run(runId, target, code, { onMessage: (m) => onSandbox(run, m) }, files);
-        if (target === "javascript") startLimit(run);
+        // Stopped while the sandbox came up: nothing is posted, so nothing runs.
+        const posted = await frame.run(runId, target, code, { onMessage: (m) => onSandbox(run, m) }, () => active === run, files);
+        if (posted && target === "javascript") startLimit(run);
       } catch (error) {
         if (target === "python" && api.getState().runner.pyodide.phase !== "ready") {
           api.dispatch(pyodideProgress({ phase: "failed", loaded: 0, total: 0 }));
@@ -200,6 +219,19 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
           frame?.stop(run.runId);
           run.output.push("stderr", "\n[stopped]\n");
           finish(run, "stopped");
+        }
+        return next(action);
+      }
+      // The socket that started the run is gone (its server told the room the run
+      // was interrupted) or the page leaves the room: stop it here too, and say
+      // nothing more on a socket that did not start it.
+      if (socketClosed.match(action) || connectRequested.match(action) || disconnectRequested.match(action)) {
+        const run = active;
+        if (run) {
+          frame?.stop(run.runId);
+          run.shared = false;
+          run.output.push("stderr", "\n[interrupted: the connection to the room closed]\n");
+          finish(run, "interrupted");
         }
         return next(action);
       }

@@ -26,6 +26,20 @@ const hello = (lastRun: unknown) =>
   });
 
 describe("runnerSlice", () => {
+  it("takes how a peer's run went on from a reconnect's hello (run messages are not replayed)", () => {
+    const state = reduce(
+      initialRunnerState,
+      runReceived({ type: "run", clientId: "bob", event: "start", runId: "r1", language: "python", version: 4 }),
+      runReceived({ type: "run", clientId: "bob", event: "output", runId: "r1", stream: "stdout", text: "a" }),
+      hello({
+        runId: "r1", clientId: "bob", language: "python", version: 4, status: "ok", durationMs: 40,
+        output: [{ stream: "stdout", text: "ab" }],
+      }),
+    );
+    expect(state.entries).toHaveLength(1);
+    expect(state.entries[0]).toMatchObject({ status: "ok", durationMs: 40, output: [{ stream: "stdout", text: "ab" }] });
+  });
+
   it("shows another person's live run as its own entry", () => {
     const state = reduce(
       initialRunnerState,

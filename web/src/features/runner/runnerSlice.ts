@@ -142,7 +142,21 @@ export const runnerSlice = createSlice({
     builder
       .addCase(helloReceived, (state, { payload }) => {
         const last: LastRun | null | undefined = payload.lastRun;
-        if (!last || find(state, runKey(last.clientId, last.runId))) return;
+        if (!last) return;
+        const known = find(state, runKey(last.clientId, last.runId));
+        if (known) {
+          // Seen live before a reconnect: the hello knows how it went on (run
+          // messages are not replayed), unless it is this tab's own run.
+          if (!known.mine) {
+            known.status = last.status;
+            known.durationMs = last.durationMs;
+            known.output = [];
+            known.outputUnits = 0;
+            known.truncated = false;
+            for (const piece of last.output) append(known, piece.stream, piece.text);
+          }
+          return;
+        }
         const entry = newEntry(last.clientId, last.runId, last.language, last.version, false);
         entry.status = last.status;
         entry.durationMs = last.durationMs;
