@@ -19,6 +19,7 @@ from service.errors import RoomNotFound
 from service.roles import RoomRef
 from service.rooms import RoomHub
 from service.store import Store
+from service.utf16 import utf16_length
 
 
 class ApiError(Exception):
@@ -84,10 +85,6 @@ def _check_size(text: str, field: str, limit: int) -> None:
         raise ApiError(
             413, f"{field}_too_large", f"{field} holds {size} bytes of UTF-8, the limit is {limit}"
         )
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 async def create_room(request: Request) -> Response:
@@ -223,7 +220,7 @@ async def autocomplete(request: Request) -> Response:
     except ValidationError as exc:
         raise _invalid(exc) from None
     _check_size(fields.code, "code", settings.max_document_bytes)
-    length = _utf16_length(fields.code)
+    length = utf16_length(fields.code)
     if fields.cursor_position > length:
         raise ApiError(
             422,

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from service.utf16 import utf16_length
+
 
 class Selection(msgspec.Struct, frozen=True):
     anchor: int
@@ -52,10 +54,6 @@ RunStream = Literal["stdout", "stderr"]
 RunLanguage = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9+#._-]{1,32}$")]
 Whole = Annotated[int, msgspec.Meta(ge=0)]
 MAX_RUN_TEXT_UNITS = 1024
-
-
-def utf16_length(text: str) -> int:
-    return len(text) + sum(1 for c in text if c > "\uffff")
 
 
 class RunRequest(msgspec.Struct, tag="run", tag_field="type", rename="camel", kw_only=True):
@@ -242,7 +240,3 @@ def decode_note(payload: str) -> Note:
 
 def encode(message: Any) -> str:
     return _encoder.encode(message).decode()
-
-
-def decode_json(raw: msgspec.Raw) -> Any:
-    return msgspec.json.decode(raw)

@@ -78,6 +78,8 @@ def _token_ok(header: str | None, token: str) -> bool:
     return header is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
 
 
+# http_api.error_response's twin: importing http_api here would define the
+# service's metrics in the parent process that serves the metrics port.
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 

@@ -138,15 +138,18 @@ class LiveRoom:
             note = messages.decode_note(payload)
             if not isinstance(note, messages.UpdateNote) or note.truncated:
                 return False
-            changes = msgspec.json.decode(note.changes)
-            self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
+            self._apply_next_note(note, payload)
         except Exception:
             log.exception("room %s: could not handle notification %.200s", self.id, payload)
-            return True
+        return True
+
+    def _apply_next_note(self, note: messages.UpdateNote, payload: str) -> None:
+        """Apply the next version from its note and pass the note on to our sockets."""
+        changes = msgspec.json.decode(note.changes)
+        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
         self.version = note.version
         # The payload is the protocol's update message already.
         self._broadcast(payload)
-        return True
 
     def request_catch_up(self) -> None:
         self._inbox.put_nowait((_CATCH_UP, 0.0))
@@ -174,11 +177,7 @@ class LiveRoom:
                     if note.version <= self.version:
                         return  # this process stored it, or a catch-up read it
                     if note.version == self.version + 1 and not note.truncated:
-                        changes = msgspec.json.decode(note.changes)
-                        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
-                        self.version = note.version
-                        # The payload is the protocol's update message already.
-                        self._broadcast(payload)
+                        self._apply_next_note(note, payload)
                         metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
                     else:
                         await self.catch_up()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from service.utf16 import utf16_length
 
-def utf16_length(text: str) -> int:
-    """The length of ``text`` in UTF-16 code units, as JavaScript counts it."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+__all__ = ["utf16_length", "utf16_to_index"]
 
 
 def utf16_to_index(code: str, cursor: int) -> int:
