@@ -1,18 +1,6 @@
-/**
- * The live editor, for the one thing history does to it: restore. The Editor
- * registers its view here; the panel never holds it longer than a click.
- */
-import type { EditorView } from "@codemirror/view";
+/** What history does to the live editor: restore, and hand the focus back. */
+import { liveEditor } from "../room/liveEditor";
 import { restoreChanges } from "./restoreDiff";
-
-let current: (() => EditorView | null) | null = null;
-
-export function registerLiveView(view: () => EditorView | null): () => void {
-  current = view;
-  return () => {
-    if (current === view) current = null;
-  };
-}
 
 /**
  * Turn the live text into `target` with one ordinary, undoable edit: the smallest
@@ -21,8 +9,8 @@ export function registerLiveView(view: () => EditorView | null): () => void {
  * live editor.
  */
 export function restoreText(target: string): boolean {
-  const view = current?.();
-  if (!view) return false;
+  const view = liveEditor();
+  if (!view || view.state.readOnly) return false;
   const changes = restoreChanges(view.state.doc.toString(), target);
   if (changes.length) view.dispatch({ changes, userEvent: "input.restore", scrollIntoView: true });
   view.focus();
@@ -31,5 +19,5 @@ export function restoreText(target: string): boolean {
 
 /** Back to live editing. */
 export function focusLiveView(): void {
-  current?.()?.focus();
+  liveEditor()?.focus();
 }

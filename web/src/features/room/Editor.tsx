@@ -25,7 +25,6 @@ import {
 import { cleanName } from "../connection/socketUrl";
 import { followStarted, followStopped, followTypistStarted, isFollowing } from "../follow/followSlice";
 import { followScroll, ownMoves } from "../follow/followScroll";
-import { registerLiveView } from "../history/liveView";
 import {
   initialPeerCursors,
   peerCursor,
@@ -38,22 +37,13 @@ import {
 import { presenceReporter, presenceTransport } from "../peers/presenceReporter";
 import { collabSync, type SyncTransport, syncPlugin } from "./collabPlugin";
 import { exposeDebugHandle } from "./debugHandle";
-import { getSyncedVersion } from "@codemirror/collab";
-import { setDocumentSource } from "../runner/documentSource";
 import { documentRules } from "./documentRules";
 import { editorSetup } from "./editorSetup";
 import { languageExtension } from "./languages";
+import { registerLiveEditor } from "./liveEditor";
 import { documentLoaded, noticeShown, syncProgressed } from "./roomSlice";
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
-
-function registerDocumentSource(view: () => EditorView | null): () => void {
-  setDocumentSource(() => {
-    const v = view();
-    return v ? { text: v.state.doc.toString(), version: getSyncedVersion(v.state) } : null;
-  });
-  return () => setDocumentSource(null);
-}
 
 /** Server error codes that never answer a push (PROTOCOL.md v2: runs, view-only links). */
 const NOT_ABOUT_PUSHES = new Set(["output_limit", "read_only"]);
@@ -216,9 +206,8 @@ export function Editor() {
         }),
       ),
       exposeDebugHandle(() => viewRef.current),
-      registerLiveView(() => viewRef.current),
-      // The Run button reads the code from here.
-      registerDocumentSource(() => viewRef.current),
+      // History's restore and the Run button act on the text through it.
+      registerLiveEditor(() => viewRef.current),
     ];
     return () => {
       for (const u of unsubscribe) u();

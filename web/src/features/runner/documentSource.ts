@@ -1,18 +1,13 @@
-/**
- * How the Run button reads the code: the text lives in CodeMirror, never in
- * Redux, so the editor registers a reader here while it is mounted.
- */
+/** How the Run button reads the code: from the live editor (see room/liveEditor). */
+import { getSyncedVersion } from "@codemirror/collab";
+import { liveEditor } from "../room/liveEditor";
+
 export interface RunnableDocument {
   text: string;
   version: number;
 }
 
-let source: (() => RunnableDocument | null) | null = null;
-
-export function setDocumentSource(read: (() => RunnableDocument | null) | null): void {
-  source = read;
-}
-
 export function readDocument(): RunnableDocument | null {
-  return source ? source() : null;
+  const view = liveEditor();
+  return view ? { text: view.state.doc.toString(), version: getSyncedVersion(view.state) } : null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OutputCoalescer, splitUnits, utf8Bytes, wellFormed } from "./outputChunks";
+import { utf8Length as utf8Bytes } from "../room/documentRules";
+import { OutputCoalescer, splitUnits, wellFormed } from "./outputChunks";
 
 describe("splitUnits", () => {
   it("keeps short text whole", () => expect(splitUnits("abc", 4)).toEqual(["abc"]));

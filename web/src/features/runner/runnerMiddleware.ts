@@ -18,7 +18,8 @@ import {
 } from "../connection/actions";
 import { readDocument } from "./documentSource";
 import { runsIn, stripTypes } from "./languages";
-import { OutputCoalescer, utf8Bytes } from "./outputChunks";
+import { utf8Length } from "../room/documentRules";
+import { OutputCoalescer } from "./outputChunks";
 import { pyodideFiles } from "./pyodideFiles";
 import {
   localOutput,
@@ -86,7 +87,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         // Past the limit the server answers the first message with `output_limit`
         // and drops the rest: send that one, then nothing more.
         if (!run.shared || run.sharedBytes > SHARED_OUTPUT_LIMIT) continue;
-        run.sharedBytes += utf8Bytes(piece.text);
+        run.sharedBytes += utf8Length(piece.text); // as the server counts the 64 KiB
         api.dispatch(messageSent({ type: "run", event: "output", runId: run.runId, ...piece }));
       }
     };

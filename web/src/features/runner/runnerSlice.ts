@@ -5,13 +5,14 @@
  */
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
 import type { LastRun, RunStatus, RunStream } from "../../protocol/messages";
+import { WORKER_OUTPUT_CAP } from "../../sandbox/protocol";
 import { helloReceived, runReceived, serverErrorReceived } from "../connection/actions";
 
 /** What one console entry keeps of a run's output (UTF-16 units); the rest is cut.
  * A little more than the room's 64 KiB, so that the runner sees where sharing
  * stopped; not much more, because laying out a <pre> of hundreds of thousands
  * of lines stalls the page for seconds (measured: 256 Ki units of `1\n` froze it 6 s). */
-export const LOCAL_OUTPUT_LIMIT = 72 * 1024;
+export const LOCAL_OUTPUT_LIMIT = WORKER_OUTPUT_CAP;
 /** Entries kept: older runs scroll out. */
 export const MAX_ENTRIES = 20;
 export const DEFAULT_TIME_LIMIT_MS = 10_000;
