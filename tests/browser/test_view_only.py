@@ -118,8 +118,11 @@ async def test_a_viewer_watches_follows_the_typist_and_stops_when_it_scrolls(
         return await editor_text(viewer) == expected
 
     await wait_for(viewer_caught_up, "the viewer has Ada's edit")
-    await wait_for(lambda: caret_on_screen(viewer, ada_id), "Ada's caret is on the viewer's screen")
-    assert await scroll_top(viewer) > 1000
+
+    async def followed_down() -> bool:
+        return await caret_on_screen(viewer, ada_id) and await scroll_top(viewer) > 1000
+
+    await wait_for(followed_down, "Ada's caret, at the end, is on the viewer's screen")
     await expect(viewer.get_by_test_id("follow-status")).to_contain_text("Following Ada")
 
     # The viewer scrolls up itself: following stops, and Ada's next edits far
@@ -163,8 +166,13 @@ async def test_an_editor_follows_a_participant_it_clicks(
     await ada.locator(".cm-content").click()
     for _ in range(200):
         await ada.keyboard.press("ArrowDown")
-    await wait_for(lambda: caret_on_screen(bob, ada_id), "Ada's caret is on Bob's screen")
-    assert await scroll_top(bob) > 1000
+    # Bob may see Ada's caret on the way down before her last position arrives:
+    # wait for where she ends up, far down the document.
+
+    async def followed_down() -> bool:
+        return await caret_on_screen(bob, ada_id) and await scroll_top(bob) > 1000
+
+    await wait_for(followed_down, "Ada's caret, 200 lines down, is on Bob's screen")
     await bob.locator(".cm-scroller").hover()
     await bob.mouse.wheel(0, 2000)
     await expect(ada_in_bobs_list).to_have_attribute("data-following", "false")
