@@ -35,10 +35,8 @@ class InvalidChanges(ProtocolError):
 class ReadOnly(ProtocolError):
     """A viewer asked for something only an editor may do (push, language, run)."""
 
-    def __init__(self, message: object) -> None:
-        kind = message if isinstance(message, str) else type(message).__name__
-        kind = kind.removesuffix("Request").lower()[:40]
-        super().__init__("read_only", f"this link only watches the room: {kind} not allowed")
+    def __init__(self, kind: str) -> None:
+        super().__init__("read_only", f"this link only watches the room: {kind[:40]} not allowed")
 
 
 class RoomNotFound(Exception):

@@ -88,10 +88,6 @@ class Upkeep:
         self._live_rooms = live_rooms
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, live_rooms: Iterable[str]) -> None:
-        """The ids of the rooms with a socket here (a live view, read each touch)."""
-        self._live_rooms = live_rooms
-
     async def start(self) -> None:
         with contextlib.suppress(*DATABASE_FAILURES):
             await self._heartbeat()

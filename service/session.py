@@ -50,8 +50,7 @@ class _Tagged(msgspec.Struct):
 
 
 _tag_decoder = msgspec.json.Decoder(_Tagged)
-# What only an editor may send (PROTOCOL.md v2): a viewer gets read_only for these,
-# whether or not this server handles the type yet.
+# What only an editor may send (PROTOCOL.md v2): a viewer gets read_only for these.
 _EDITOR_MESSAGES = frozenset({"push", "language", "run"})
 
 
@@ -211,7 +210,7 @@ class Session:
 
     def _check_viewer_may_send(self, frame: str) -> None:
         """A viewer's push, language or run is read_only, before its body is even
-        looked at (and before this server knows every such type)."""
+        looked at."""
         try:
             kind = _tag_decoder.decode(frame).type
         except (msgspec.ValidationError, msgspec.DecodeError):
