@@ -6,8 +6,11 @@ and a Starlette app that only accepts sockets; a load-generator process opens
 typical size) goes to every socket, many times over, by each of these paths,
 and the server's CPU time per socket is reported (median over rounds):
 
-- `pairpad`: what a room does: `Session.send` on every session, each session's
-  own sender task (as in `ws.py`) waking up and calling `send_text`;
+- `pairpad`: what a room does: `Session.send` on every session, which writes
+  the message's frame (built once, `service/wire.py`) straight to each socket;
+- `queued`: what a room did before that, and still does for a paused socket:
+  `Session.send` queues, each session's own sender task (as in `ws.py`) wakes
+  up and calls `send_text`;
 - `starlette`: `await websocket.send_text(message)` in one loop;
 - `starlette_send`: the `send` Starlette's WebSocket holds, in one loop: its
   state checks skipped, its exception-handling wrapper (a coroutine per send) kept;
@@ -40,6 +43,7 @@ from service.config import Settings
 from service.embedded import free_port
 from service.roles import EDITOR, RoomRef
 from service.session import Close, Session
+from service.wire import DirectWire
 
 MESSAGE = messages.encode(
     messages.Update(
@@ -106,7 +110,12 @@ async def measure(count: int, rounds: int, port: int, conn: Any) -> Json:
 
     app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws_per_message_deflate=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws=Settings(database_url="unused").uvicorn_ws,
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
@@ -152,6 +161,9 @@ async def _time_paths(sockets: list[WebSocket], rounds: int) -> Json:
     settings = Settings(database_url="unused")
     ref = RoomRef("unused-room", "unused-view", EDITOR)
     sessions = [Session(f"c{i}", None, settings, ref) for i in range(len(sockets))]
+    wired = [Session(f"w{i}", None, settings, ref) for i in range(len(sockets))]
+    for session, protocol in zip(wired, protocols, strict=True):
+        session.wire = DirectWire(protocol) if direct else None
     done = asyncio.Event()
     remaining = [0]
 
@@ -169,6 +181,10 @@ async def _time_paths(sockets: list[WebSocket], rounds: int) -> Json:
     senders = [asyncio.create_task(sender(s, ws)) for s, ws in zip(sessions, sockets, strict=True)]
 
     async def pairpad() -> None:
+        for session in wired:
+            session.send(MESSAGE)
+
+    async def queued() -> None:
         done.clear()
         remaining[0] = len(sessions)
         for session in sessions:
@@ -196,7 +212,12 @@ async def _time_paths(sockets: list[WebSocket], rounds: int) -> Json:
         for p in protocols:
             p.transport.write(frame)
 
-    paths = {"pairpad": pairpad, "starlette": starlette, "starlette_send": asgi_send}
+    paths = {
+        "pairpad": pairpad,
+        "queued": queued,
+        "starlette": starlette,
+        "starlette_send": asgi_send,
+    }
     if direct:
         paths |= {"uvicorn": uvicorn_send, "websockets": websockets_layer, "write": write}
     timings: dict[str, list[float]] = {name: [] for name in paths}

@@ -1,9 +1,10 @@
 """One client's connection to a room, apart from any web framework.
 
-A session turns incoming frames into room operations and queues outgoing
-messages. The transport (see `ws.py`) drains the queue; a slow reader's queue
-is bounded, and overflowing it closes the session with 1013 so that it cannot
-stall its room.
+A session turns incoming frames into room operations and sends outgoing
+messages: straight to the socket when its `wire` takes them at once (see
+`wire.py`), else into a queue that the transport (see `ws.py`) drains. A slow
+reader's queue is bounded, and overflowing it closes the session with 1013 so
+that it cannot stall its room.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ class Session:
         # Set when a newer socket with the same client id took this one's place.
         self.replaced = False
         self._settings = settings
+        # Set by the transport when it can take a frame without the queue.
+        self.wire: Wire | None = None
+        # True while the transport's sender holds a message it took from the
+        # queue and has not yet written: a direct write now would overtake it.
+        self.in_flight = False
         self._outbox: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._close: Close | None = None
@@ -89,7 +95,7 @@ class Session:
 
     def send(self, message: str) -> None:
         """Queue a live message; a reader too slow to keep up is closed with 1013."""
-        if self._close is not None:
+        if self._close is not None or self._written(message):
             return
         if len(self._outbox) >= self._settings.send_queue_limit:
             metrics.SLOW_CLOSES.inc()
@@ -100,9 +106,18 @@ class Session:
 
     def send_unbounded(self, message: str) -> None:
         """Queue part of the catch-up that a joining client asked for with `since`."""
-        if self._close is None:
+        if self._close is None and not self._written(message):
             self._outbox.append(message)
             self._wakeup.set()
+
+    def _written(self, message: str) -> bool:
+        """Written to the socket now, when nothing queued before it is waiting."""
+        return (
+            not self._outbox
+            and not self.in_flight
+            and self.wire is not None
+            and self.wire.write(message)
+        )
 
     def close(self, code: int, reason: str) -> None:
         if self._close is None:

@@ -16,6 +16,7 @@ from service.dbfailures import DATABASE_FAILURES
 from service.errors import RoomNotFound
 from service.rooms import RoomHub
 from service.session import Close, Session
+from service.wire import DirectWire
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ async def _room_socket(websocket: WebSocket, receive: Receive, send: Send) -> No
         session = Session(
             params.get("clientId") or ids.new_client_id(), params.get("name"), settings, ref
         )
+        session.wire = DirectWire.behind(receive)
         room = await hub.join(ref.room_id, session, int(since) if since is not None else None)
     except RoomNotFound:
         await _refuse(websocket, errors.WS_ROOM_NOT_FOUND, "room not found")
@@ -174,7 +176,9 @@ async def _serve(asgi_receive: Receive, asgi_send: Send, session: Session) -> Cl
                 return item
             # A socket that went away raises here (uvicorn's ClientDisconnected is an
             # OSError), which ends the sender and so the session.
+            session.in_flight = True
             await asgi_send({"type": "websocket.send", "text": item})
+            session.in_flight = False
 
     receiver = asyncio.create_task(receive())
     sender = asyncio.create_task(send())
