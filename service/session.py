@@ -55,6 +55,12 @@ _tag_decoder = msgspec.json.Decoder(_Tagged)
 _EDITOR_MESSAGES = frozenset({"push", "language", "run"})
 
 
+class Wire(Protocol):
+    """Writes a message to the socket at once, or answers False (see `wire.py`)."""
+
+    def write(self, message: str) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Close:
     code: int
