@@ -97,7 +97,8 @@ def flame_graph(pid: int, seconds: float, out: Path, rate: int = 200) -> subproc
             "--rate",
             str(rate),
             "--format",
-            "flamegraph",
+            "raw",
+
             "--output",
             str(out),
         ],

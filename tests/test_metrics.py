@@ -201,3 +201,24 @@ async def test_listener_reconnects_and_catch_ups_are_counted(database_url: str) 
         after = await scrape(f"{server.http}/metrics")
         assert after.value("pairpad_catch_ups_total") > before.value("pairpad_catch_ups_total")
         await client.close()
+
+
+def test_a_forked_process_writes_its_figures_under_its_own_pid() -> None:
+    """The pid prometheus-client files figures under is read once (not a system
+    call per increment), and read again in a forked child, so that parent and
+    child never write to one file."""
+    from service import metrics
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (runs in the child)
+        metrics.EDITS_ACCEPTED.inc()
+        files = sorted(p.name for p in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"))
+        os.write(write, json.dumps(files).encode())
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(child, 0)
+    files = json.loads(os.read(read, 65536).decode())
+    os.close(read)
+    assert status == 0
+    assert f"counter_{child}.db" in files
