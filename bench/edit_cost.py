@@ -98,7 +98,6 @@ def flame_graph(pid: int, seconds: float, out: Path, rate: int = 200) -> subproc
             str(rate),
             "--format",
             "raw",
-
             "--output",
             str(out),
         ],

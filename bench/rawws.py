@@ -5,8 +5,8 @@ frame, so in a big room the load generator, not the server, decides when a
 frame is "received". This reader is an asyncio protocol that does the least a
 watcher needs: the opening handshake, unmasked server frames parsed in
 `data_received`, each text frame stamped on arrival and handed on only when it
-is an update (its version read without parsing the JSON). It never sends
-anything but its close frame.
+is an update (its version read without parsing the JSON). It sends nothing
+but pongs to the server's keepalive pings and its close frame.
 """
 
 from __future__ import annotations
@@ -107,6 +107,11 @@ class RawWatcher(asyncio.Protocol):
             self.closed_with = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             if self.transport is not None:
                 self.transport.close()
+            return
+        if opcode == 0x9:  # ping: answer, or the server's keepalive closes us
+            if self.transport is not None and len(payload) < 126:
+                # A masked pong with a zero mask carries the payload as it is.
+                self.transport.write(bytes([0x8A, 0x80 | len(payload), 0, 0, 0, 0]) + payload)
             return
         if opcode != 0x1:
             return

@@ -136,7 +136,7 @@ class Plan:
             peer_rooms=100,
             peer_seconds=10,
             big_viewers=1000,
-            big_typing_seconds=10,
+            big_typing_seconds=30,
             big_updates=40,
             typing_rounds=3,
             peer_rounds=3,

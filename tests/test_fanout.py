@@ -27,7 +27,7 @@ async def test_small_crowds_are_served_at_once() -> None:
 async def test_big_crowds_are_served_in_slices_in_order_letting_the_loop_run() -> None:
     """Between two slices other tasks run; every recipient still gets every message
     it was addressed, in order; a later joiner gets nothing sent before it came."""
-    fanout = SlicedFanOut(slice_size=4)
+    fanout = SlicedFanOut(slice_size=4, lag=0)
     crowd = [Inbox() for _ in range(10)]
     fanout.send("one", list(crowd))
     fanout.send("two", list(crowd))
@@ -105,3 +105,18 @@ def test_tally_sums_processes_and_forgets_the_quiet_and_the_empty() -> None:
     assert tally.total == 2
     assert tally.heard("b", 1, now=14.0) is True  # news again
     assert tally.expire(older_than=0.0) is False
+
+
+async def test_a_crowd_waits_its_lag_and_a_small_room_does_not() -> None:
+    """A crowd's copies leave `lag` after the broadcast, so that editors' copies on
+    every process go out first; a handful of viewers is served at once."""
+    fanout = SlicedFanOut(slice_size=4, lag=0.05)
+    crowd = [Inbox() for _ in range(10)]
+    few = [Inbox() for _ in range(3)]
+    fanout.send("m", crowd)
+    await asyncio.sleep(0.02)
+    assert all(r.got == [] for r in crowd)
+    await asyncio.sleep(0.1)
+    assert all(r.got == ["m"] for r in crowd)
+    fanout.send("n", few)
+    assert all(r.got == ["n"] for r in few)
