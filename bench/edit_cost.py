@@ -97,7 +97,7 @@ def flame_graph(pid: int, seconds: float, out: Path, rate: int = 200) -> subproc
             "--rate",
             str(rate),
             "--format",
-            "raw",
+            "flamegraph",
             "--output",
             str(out),
         ],
