@@ -474,6 +474,7 @@ class RoomHub:
                     await self._fold(room.id, room.doc.text, room.version)
             await room.shut()
         self.rooms.clear()
+        await self.writer.close()
         await self.listener.stop()
         for task in list(self._tasks):
             task.cancel()

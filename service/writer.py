@@ -7,6 +7,12 @@ second. The writer batches the pushes that arrive while a commit is in flight
 (across every room of this process) into one statement and one transaction.
 At low load a batch holds one update and costs what a lone INSERT does.
 
+Between batches the writer keeps its task and its pool connection for LINGER
+seconds: starting a task and taking a connection from the pool and giving it
+back cost, per batch, about a tenth of what the rest of an edit costs a
+process, and while anyone types the next push is rarely more than a few
+milliseconds away.
+
 `ON CONFLICT DO NOTHING` keeps the version check per row: a row whose
 (room_id, version) exists already is skipped, fires no trigger, and comes back
 as "taken", while the rest of the batch commits.
@@ -27,6 +33,7 @@ from service.dbfailures import DATABASE_FAILURES
 log = logging.getLogger(__name__)
 
 _MAX_BATCH = 500
+LINGER = 1.0
 
 INSERT_BATCH = """
 INSERT INTO updates (room_id, version, client_id, changes)
@@ -73,10 +80,13 @@ class _Pending:
 
 
 class UpdateWriter:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, linger: float = LINGER) -> None:
         self._pool = pool
+        self._linger = linger
         self._queue: list[_Pending] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._more = asyncio.Event()
+        self._closing = False
 
     async def store(
         self, room_id: str, version: int, client_id: str, changes: str, name: str | None = None
@@ -88,7 +98,17 @@ class UpdateWriter:
         self._queue.append(pending)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
+        else:
+            self._more.set()
         return await pending.done
+
+    async def close(self) -> None:
+        """End the lingering, give the connection back; queued pushes are written first."""
+        self._closing = True
+        self._more.set()
+        if self._flushing is not None:
+            await self._flushing
+        self._closing = False  # a push after this (a straggler) still gets written
 
     async def _flush(self) -> None:
         while self._queue:
@@ -104,9 +124,9 @@ class UpdateWriter:
                 await self._pool.release(conn)
 
     async def _flush_on(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
-        """Write batches on one connection for as long as pushes keep coming: taking
-        a pool connection and giving it back costs about what a small batch does."""
-        while self._queue:
+        """Write batches on one connection for as long as pushes keep coming, and
+        LINGER seconds after the last."""
+        while await self._next_push():
             batch = self._take_batch()
             metrics.BATCH_SIZE.observe(len(batch))
             try:
@@ -127,6 +147,20 @@ class UpdateWriter:
                 return  # the connection may be broken: the next batch takes another
             for pending in batch:
                 _settle(pending, (pending.room_id, pending.version) in stored)
+
+    async def _next_push(self) -> bool:
+        """True once a push is queued; False when none came within the linger."""
+        if self._queue:
+            return True
+        if self._closing:
+            return False
+        self._more.clear()
+        try:
+            async with asyncio.timeout(self._linger):
+                await self._more.wait()
+        except TimeoutError:
+            return bool(self._queue)
+        return bool(self._queue)
 
     def _take_batch(self) -> list[_Pending]:
         """Up to _MAX_BATCH queued updates with distinct keys. A second claim on a key

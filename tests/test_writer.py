@@ -143,3 +143,39 @@ async def test_a_push_that_lost_its_version_names_nobody(database_url: str) -> N
         assert [(r["client_id"], r["from_version"], r["name"]) for r in rows] == [("ada", 1, "Ada")]
     finally:
         await pool.close()
+
+
+async def test_the_writer_keeps_its_connection_between_pushes_then_gives_it_back(
+    database_url: str,
+) -> None:
+    """Pushes a typist's pace apart reuse one connection and one task; after the
+    linger the connection is back in the pool, and close() does not wait it out."""
+    pool = await create_pool(database_url, 2, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("linger-room1", "python", "")
+        writer = UpdateWriter(pool, linger=0.3)
+        assert await writer.store("linger-room1", 1, "ada", '[[0, "a"]]') is True
+        task = writer._flushing
+        await asyncio.sleep(0.05)
+        assert pool.get_idle_size() == 1  # held between two keystrokes
+        assert await writer.store("linger-room1", 2, "ada", '[1, [0, "b"]]') is True
+        assert writer._flushing is task
+        await asyncio.sleep(0.5)
+        assert pool.get_idle_size() == 2  # given back once nobody typed for the linger
+        assert await writer.store("linger-room1", 3, "ada", '[2, [0, "c"]]') is True
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await writer.close()
+        assert loop.time() - started < 0.2
+        assert pool.get_idle_size() == 2
+        # A push after close (a straggler during shutdown) is still written.
+        assert await writer.store("linger-room1", 4, "ada", '[3, [0, "d"]]') is True
+        await writer.close()
+        text = await pool.fetchval(
+            "SELECT string_agg(changes::text, ' ' ORDER BY version) FROM updates"
+            " WHERE room_id = 'linger-room1'"
+        )
+        assert text.count("[") >= 4
+    finally:
+        await pool.close()
