@@ -87,6 +87,11 @@ class UpdateWriter:
         self._flushing: asyncio.Task[None] | None = None
         self._more = asyncio.Event()
         self._closing = False
+        # When the last push came, and the one timer that ends an idle linger: a
+        # timeout per wait would cost, per batch, a good part of what it saves.
+        self._last_push = 0.0
+        self._idle_check: asyncio.TimerHandle | None = None
+        self._idle = False
 
     async def store(
         self, room_id: str, version: int, client_id: str, changes: str, name: str | None = None
@@ -96,6 +101,7 @@ class UpdateWriter:
         outcome is unknown."""
         pending = _Pending(room_id, version, client_id, changes, name)
         self._queue.append(pending)
+        self._last_push = asyncio.get_running_loop().time()
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         else:
@@ -108,6 +114,9 @@ class UpdateWriter:
         self._more.set()
         if self._flushing is not None:
             await self._flushing
+        if self._idle_check is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
         self._closing = False  # a push after this (a straggler) still gets written
 
     async def _flush(self) -> None:
@@ -150,17 +159,26 @@ class UpdateWriter:
 
     async def _next_push(self) -> bool:
         """True once a push is queued; False when none came within the linger."""
-        if self._queue:
-            return True
-        if self._closing:
-            return False
-        self._more.clear()
-        try:
-            async with asyncio.timeout(self._linger):
-                await self._more.wait()
-        except TimeoutError:
-            return bool(self._queue)
+        while not self._queue and not self._closing and not self._idle:
+            if self._idle_check is None:
+                self._idle_check = asyncio.get_running_loop().call_later(
+                    self._linger, self._check_idle
+                )
+            self._more.clear()
+            await self._more.wait()
+        self._idle = False
         return bool(self._queue)
+
+    def _check_idle(self) -> None:
+        """Ends the linger once no push came for LINGER seconds, else looks again then."""
+        loop = asyncio.get_running_loop()
+        quiet_for = loop.time() - self._last_push
+        if quiet_for >= self._linger:
+            self._idle_check = None
+            self._idle = True
+            self._more.set()
+        else:
+            self._idle_check = loop.call_later(self._linger - quiet_for, self._check_idle)
 
     def _take_batch(self) -> list[_Pending]:
         """Up to _MAX_BATCH queued updates with distinct keys. A second claim on a key
