@@ -42,16 +42,13 @@ from bench.common import (
     recv_from_parent,
     sleep_until,
 )
+from service.utf16 import utf16_length
 
 _CHARS = "pairpad_benchmark_"
 
 
 def main(spec: Json, conn: Any) -> None:
     child_main(spec, conn, run)
-
-
-def utf16_len(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def insert_one(length: int, at: int, char: str) -> list[Any]:
@@ -131,7 +128,7 @@ class Client:
             f"{base_url}/ws/{self.room.id}?clientId={self.client_id}", 60
         )
         self.version = hello["version"]
-        self.length = utf16_len(hello["text"])
+        self.length = utf16_length(hello["text"])
         # Start typing somewhere in the middle, as a person editing a file does.
         self.cursor = random.randint(self.length // 4, (3 * self.length) // 4)
         self.reader = asyncio.create_task(self._read())
@@ -152,7 +149,7 @@ class Client:
                 new_length += section
                 continue
             deleted = section[0]
-            inserted = utf16_len("\n".join(section[1:]))
+            inserted = utf16_length("\n".join(section[1:]))
             if pos < cursor or (pos == cursor and own):
                 cursor += inserted
             if deleted and pos < cursor:

@@ -270,10 +270,6 @@ def insert(doc_length: int, at: int, text: str) -> list[Any]:
     return sections
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 async def stored_edit_counts(database_url: str, room_id: str) -> dict[str, int]:
     """How many stored updates each client authored in a room."""
     conn = await asyncpg.connect(database_url)

@@ -8,7 +8,8 @@ import pytest
 
 from service.document import Document
 from service.errors import InvalidChanges
-from tests.harness import insert, utf16_len
+from service.utf16 import utf16_length
+from tests.harness import insert
 
 
 def apply(text: str, changes: object, limit: int = 1 << 20) -> str:
@@ -76,5 +77,5 @@ def test_random_edits_match_python_string_arithmetic() -> None:
         text = units[: 2 * start].decode("utf-16-le") + new + units[2 * end :].decode("utf-16-le")
         assert doc.text == text
         assert doc.utf8_size == len(text.encode())
-    assert utf16_len(text) == doc.length
+    assert utf16_length(text) == doc.length
     assert insert(0, 0, "x") == [[0, "x"]]

@@ -17,7 +17,8 @@ from typing import Any
 import websockets
 
 from service.document import Document
-from tests.harness import ServerProcess, utf16_len
+from service.utf16 import utf16_length
+from tests.harness import ServerProcess
 
 ALPHABET = ["a", "b", "c", " ", "\n", "😀", "é", "字", "()", "\n    "]
 
@@ -47,7 +48,7 @@ def map_pos(changes: list[Any], pos: int, after: bool) -> int:
             old += section
             new += section
             continue
-        deleted, inserted = section[0], utf16_len("\n".join(section[1:]))
+        deleted, inserted = section[0], utf16_length("\n".join(section[1:]))
         if pos == old or pos < old + deleted:
             return new + inserted if after else new
         old += deleted
@@ -154,7 +155,7 @@ class Typer:
             self._pending = self._random_edit()
             self.edits_made += 1
         if self._pending is not None and not self._in_flight and self.version >= self._wait_for:
-            changes = self._pending.changes(utf16_len(self.text))
+            changes = self._pending.changes(utf16_length(self.text))
             await socket.send(
                 json.dumps(
                     {
