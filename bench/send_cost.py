@@ -43,7 +43,7 @@ from service.config import Settings
 from service.embedded import free_port
 from service.roles import EDITOR, RoomRef
 from service.session import Close, Session
-from service.wire import DirectWire
+from service.wire import DirectWire, text_frame
 
 MESSAGE = messages.encode(
     messages.Update(
@@ -81,18 +81,6 @@ async def _drain(spec: Json, conn: Any) -> None:
     for reader in readers:
         reader.cancel()
     conn.send(("result", None))
-
-
-def _frame(text: str) -> bytes:
-    payload = text.encode()
-    n = len(payload)
-    if n < 126:
-        header = bytes([0x81, n])
-    elif n < 1 << 16:
-        header = bytes([0x81, 126]) + n.to_bytes(2, "big")
-    else:
-        header = bytes([0x81, 127]) + n.to_bytes(8, "big")
-    return header + payload
 
 
 async def measure(count: int, rounds: int, port: int, conn: Any) -> Json:
@@ -156,7 +144,7 @@ def _protocol(websocket: WebSocket) -> Any:
 async def _time_paths(sockets: list[WebSocket], rounds: int) -> Json:
     protocols = [_protocol(ws) for ws in sockets]
     direct = all(p is not None and hasattr(p, "conn") and hasattr(p, "send") for p in protocols)
-    frame = _frame(MESSAGE)
+    frame = text_frame(MESSAGE)
     event = {"type": "websocket.send", "text": MESSAGE}
     settings = Settings(database_url="unused")
     ref = RoomRef("unused-room", "unused-view", EDITOR)

@@ -2,11 +2,11 @@
 
 A room sends the same message to many sockets. Through ASGI, every copy costs
 a wake-up of the socket's sender task, Starlette's and uvicorn's send layers and
-a frame built afresh: about 17 µs a socket, three times the ~5 µs that writing
-a finished frame to the transport costs (`bench/send_cost.py`). With compression
-off (`__main__.py` turns permessage-deflate off), a server's text frame is the
-same bytes for every socket, so it is built once per message and written
-straight to each connection that can take it at once.
+a frame built afresh: 20 to 25 µs a socket, about three times the 7 or 8 µs
+that writing a finished frame to the transport costs (`bench/send_cost.py`).
+With compression off (`__main__.py` turns permessage-deflate off), a server's
+text frame is the same bytes for every socket, so it is built once per message
+and written straight to each connection that can take it at once.
 
 "At once" is narrow on purpose: uvicorn's websockets-sansio protocol, connection
 open, transport not paused for flow control. Anything else (a paused transport,
