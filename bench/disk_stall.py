@@ -21,6 +21,7 @@ from bench import peer_systems
 from bench.common import Json, now, ratio, sleep_until
 from bench.infra import create_rooms, server_pid
 from bench.scenarios import KIB, Bench, _code_text
+from tests.harness import connection
 
 log = logging.getLogger("bench")
 
@@ -127,13 +128,10 @@ async def _settings(db_url: str) -> Json:
         "wal_writer_flush_after",
         "shared_buffers",
     ]
-    conn = await asyncpg.connect(db_url)
-    try:
+    async with connection(db_url) as conn:
         rows = await conn.fetch(
             "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])", names
         )
-    finally:
-        await conn.close()
     return {r["name"]: _with_unit(r["setting"], r["unit"]) for r in rows}
 
 

@@ -28,6 +28,7 @@ import msgspec
 from bench.common import Json, summarize_ms
 from service.config import Settings
 from service.replay import ChunkedText
+from tests.harness import connection
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -175,8 +176,7 @@ async def run(db_url: str, http_base: str, quick: bool) -> Json:
     versions = 10_000 if quick else 100_000
     samples = 60 if quick else 500
     fold_every = Settings().fold_every
-    conn = await asyncpg.connect(db_url)
-    try:
+    async with connection(db_url) as conn:
         # The bulk load announces nothing: no one could be listening to these rooms.
         await conn.execute("SET session_replication_role = replica")
         out: Json = {"versions": versions, "fold_every": fold_every, "seek": {}, "write": {}}
@@ -215,8 +215,6 @@ async def run(db_url: str, http_base: str, quick: bool) -> Json:
                     per_edit_checkpoints / (per_edit_updates + per_edit_checkpoints), 3
                 ),
             }
-    finally:
-        await conn.close()
     return out
 
 

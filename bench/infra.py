@@ -13,12 +13,11 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import asyncpg
 import httpx
 import psutil
 
 from bench.common import Json, Worker, now, sleep_until
-from tests.harness import PostgresServer, ServerProcess
+from tests.harness import PostgresServer, ServerProcess, connection
 
 # Server and Postgres logs of the latest run (git ignores results/tmp/).
 LOG_DIR = Path(__file__).resolve().parent / "results" / "tmp" / "logs"
@@ -68,11 +67,8 @@ class Postgres:
             return []
 
     async def version(self) -> str:
-        conn = await asyncpg.connect(self.db_url)
-        try:
+        async with connection(self.db_url) as conn:
             return str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await conn.close()
 
     async def stop(self) -> None:
         try:
@@ -173,11 +169,8 @@ async def room_state(server: ServerProcess, room_id: str) -> Json:
 async def create_bare_rooms(db_url: str, count: int, prefix: str) -> list[str]:
     """Rooms inserted straight into the table, for the no-app ceiling."""
     ids = [f"{prefix}{secrets.token_hex(8)}" for _ in range(count)]
-    conn = await asyncpg.connect(db_url)
-    try:
+    async with connection(db_url) as conn:
         await conn.execute("INSERT INTO rooms (id) SELECT unnest($1::text[])", ids)
-    finally:
-        await conn.close()
     return ids
 
 
@@ -258,8 +251,7 @@ async def batch_sizes(db_url: str, room_ids: list[str], wall: tuple[float, float
     """How many rows each transaction stored in these rooms during the window: the
     batches that group commit formed (rows of one transaction share its xmin and,
     through now(), its created_at)."""
-    conn = await asyncpg.connect(db_url)
-    try:
+    async with connection(db_url) as conn:
         rows = await conn.fetch(
             """SELECT count(*) AS n FROM updates
                WHERE room_id = ANY($1::text[])
@@ -269,8 +261,6 @@ async def batch_sizes(db_url: str, room_ids: list[str], wall: tuple[float, float
             wall[0],
             wall[1],
         )
-    finally:
-        await conn.close()
     return sorted(int(r["n"]) for r in rows)
 
 

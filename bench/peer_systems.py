@@ -28,12 +28,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import IO, Any
 
-import asyncpg
-
 from bench.common import Json, now, ratio, sleep_until, summarize_ms
 from bench.infra import CpuMeter, create_rooms, server_pid
 from bench.scenarios import KIB, Bench, _code_text, spread
 from service.embedded import free_port
+from tests.harness import connection
 
 log = logging.getLogger("bench")
 
@@ -138,16 +137,13 @@ class NodeProcess:
 
 async def prepare_database(bench: Bench) -> str:
     url = await bench.postgres.server.new_database(migrated=False)
-    conn = await asyncpg.connect(url)
-    try:
+    async with connection(url) as conn:
         await conn.execute(
             (PEERS_DIR / "node_modules" / "sharedb-postgres" / "structure.sql").read_text()
         )
         await conn.execute(
             "CREATE TABLE hocuspocus_documents (name text PRIMARY KEY, data bytea NOT NULL)"
         )
-    finally:
-        await conn.close()
     return url
 
 

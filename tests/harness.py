@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +31,16 @@ from service.embedded import EmbeddedPostgres, free_port
 from service.migrate import migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@asynccontextmanager
+async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own for a few statements, closed however they end."""
+    conn = await asyncpg.connect(url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 def with_database(url: str, database: str) -> str:
@@ -54,36 +64,24 @@ class PostgresServer:
         return cls(embedded.start(), embedded)
 
     async def prepare_template(self) -> None:
-        admin = await asyncpg.connect(self.url)
-        try:
+        async with connection(self.url) as admin:
             await admin.execute(f'CREATE DATABASE "{self.template}"')
-        finally:
-            await admin.close()
-        conn = await asyncpg.connect(with_database(self.url, self.template))
-        try:
+        async with connection(with_database(self.url, self.template)) as conn:
             await migrate(conn)
-        finally:
-            await conn.close()
 
     async def new_database(self, migrated: bool = True) -> str:
         """A database of its own for one test; returns its URL."""
         name = f"pairpad_test_{secrets.token_hex(6)}"
-        admin = await asyncpg.connect(self.url)
-        try:
+        async with connection(self.url) as admin:
             template = f' TEMPLATE "{self.template}"' if migrated else ""
             await admin.execute(f'CREATE DATABASE "{name}"{template}')
-        finally:
-            await admin.close()
         self._databases.append(name)
         return with_database(self.url, name)
 
     async def drop_all(self) -> None:
-        admin = await asyncpg.connect(self.url)
-        try:
+        async with connection(self.url) as admin:
             for name in [*self._databases, self.template]:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
     def stop(self) -> None:
         if self.embedded is not None:
@@ -272,11 +270,8 @@ def insert(doc_length: int, at: int, text: str) -> list[Any]:
 
 async def stored_edit_counts(database_url: str, room_id: str) -> dict[str, int]:
     """How many stored updates each client authored in a room."""
-    conn = await asyncpg.connect(database_url)
-    try:
+    async with connection(database_url) as conn:
         rows = await conn.fetch(
             "SELECT client_id, count(*) AS n FROM updates WHERE room_id = $1 GROUP BY 1", room_id
         )
-    finally:
-        await conn.close()
     return {r["client_id"]: r["n"] for r in rows}

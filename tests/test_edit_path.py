@@ -8,13 +8,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
-
 from bench.infra import batch_sizes, summarize_batches
 from service.embedded import DEFAULT_SETTINGS, EmbeddedPostgres
 from service.store import Store, create_pool
 from service.writer import UpdateWriter
-from tests.harness import Client, create_room, servers
+from tests.harness import Client, connection, create_room, servers
 
 
 async def _served_by(database_url: str, env: dict[str, str]) -> str:
@@ -51,14 +49,11 @@ async def test_embedded_postgres_keeps_durability_and_runs_its_checkpoint_settin
     embedded = EmbeddedPostgres(data_dir)
     url = embedded.start()
     try:
-        conn = await asyncpg.connect(url)
-        try:
+        async with connection(url) as conn:
             rows = await conn.fetch(
                 "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])",
                 [*DEFAULT_SETTINGS, "fsync", "synchronous_commit", "full_page_writes"],
             )
-        finally:
-            await conn.close()
     finally:
         embedded.stop()
     found = {r["name"]: (r["setting"], r["unit"]) for r in rows}

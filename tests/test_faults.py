@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import asyncpg
 import httpx
 import pytest
 
@@ -17,6 +16,7 @@ from tests.harness import (
     Client,
     PostgresServer,
     ServerProcess,
+    connection,
     create_room,
     room_state,
     servers,
@@ -60,8 +60,7 @@ async def test_killed_listener_connections_lose_nothing(database_url: str) -> No
 
         async def kill_listeners() -> None:
             nonlocal killed
-            conn = await asyncpg.connect(database_url)
-            try:
+            async with connection(database_url) as conn:
                 while not all(t.done for t in typers):
                     killed += len(
                         await conn.fetch(
@@ -71,8 +70,6 @@ async def test_killed_listener_connections_lose_nothing(database_url: str) -> No
                         )
                     )
                     await asyncio.sleep(0.25)
-            finally:
-                await conn.close()
 
         killer = asyncio.create_task(kill_listeners())
         await run_typers(typers, head_of(procs[0], room))
@@ -168,8 +165,7 @@ async def test_rooms_joined_while_listeners_are_killed_still_hear_every_update(
         stop = asyncio.Event()
 
         async def kill_listeners() -> None:
-            conn = await asyncpg.connect(database_url)
-            try:
+            async with connection(database_url) as conn:
                 while not stop.is_set():
                     await conn.execute(
                         """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -177,8 +173,6 @@ async def test_rooms_joined_while_listeners_are_killed_still_hear_every_update(
                              AND datname = current_database()"""
                     )
                     await asyncio.sleep(0.05)
-            finally:
-                await conn.close()
 
         killer = asyncio.create_task(kill_listeners())
         pairs = []

@@ -7,12 +7,19 @@ import random
 import re
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from service.document import Document
-from tests.harness import Client, ServerProcess, create_room, insert, room_state, servers
+from tests.harness import (
+    Client,
+    ServerProcess,
+    connection,
+    create_room,
+    insert,
+    room_state,
+    servers,
+)
 from tests.typer import Typer, run_typers
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -262,13 +269,10 @@ async def test_an_idle_room_keeps_a_checkpoint_only_after_a_quarter_interval(
             await asyncio.sleep(0.5)  # the room drops, and folds if worth it
 
         async def checkpoints() -> list[int]:
-            conn = await asyncpg.connect(database_url)
-            try:
+            async with connection(database_url) as conn:
                 rows = await conn.fetch(
                     "SELECT version FROM checkpoints WHERE room_id = $1 ORDER BY 1", room
                 )
-            finally:
-                await conn.close()
             return [r["version"] for r in rows]
 
         await visit(0, 3)
@@ -284,8 +288,7 @@ async def test_a_room_without_checkpoints_serves_history_from_its_snapshot(
 ) -> None:
     """A room that a process from before history created (no checkpoint row) has its
     snapshot as oldest, and the versions after it replay from there."""
-    conn = await asyncpg.connect(database_url)
-    try:
+    async with connection(database_url) as conn:
         await conn.execute(
             "INSERT INTO rooms (id, snapshot, snapshot_version) VALUES ('no_checkpoint', 'ab', 2)"
         )
@@ -294,8 +297,6 @@ async def test_a_room_without_checkpoints_serves_history_from_its_snapshot(
                ('no_checkpoint', 3, 'c1', '[2, [0, "c"]]'),
                ('no_checkpoint', 4, 'c1', '[3, [0, "d"]]')"""
         )
-    finally:
-        await conn.close()
     with servers(database_url, 1, env={"PAIRPAD_FOLD_EVERY": "1"}) as (proc,):
         async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
             page = (await http.get("/rooms/no_checkpoint/history")).json()

@@ -9,11 +9,10 @@ import re
 import signal
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from service.embedded import free_port
-from tests.harness import Client, ServerProcess, create_room, insert, servers
+from tests.harness import Client, ServerProcess, connection, create_room, insert, servers
 from tests.metrics_scrape import Scrape, scrape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,14 +181,11 @@ async def test_listener_reconnects_and_catch_ups_are_counted(database_url: str) 
         room_id = await create_room(server)
         client = await Client.connect(server, room_id)
         before = await scrape(f"{server.http}/metrics")
-        conn = await asyncpg.connect(database_url)
-        try:
+        async with connection(database_url) as conn:
             await conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE application_name = 'pairpad-listener' AND datname = current_database()"
             )
-        finally:
-            await conn.close()
         for _ in range(100):
             after = await scrape(f"{server.http}/metrics")
             if after.value("pairpad_listener_reconnects_total") >= 1:

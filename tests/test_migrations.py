@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from service.migrate import load_migrations, migrate
-from tests.harness import Client, PostgresServer, servers
+from tests.harness import Client, PostgresServer, connection, servers
 
 
 def test_migrations_are_numbered_without_gaps() -> None:
@@ -23,14 +22,11 @@ async def test_processes_starting_at_once_on_an_empty_database_all_come_up(
     """Three processes race on an empty database; each migration is applied once."""
     empty = await postgres.new_database(migrated=False)
     with servers(empty, 3):
-        conn = await asyncpg.connect(empty)
-        try:
+        async with connection(empty) as conn:
             rows = await conn.fetch("SELECT number, name FROM schema_migrations ORDER BY number")
             tables = await conn.fetch(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
             )
-        finally:
-            await conn.close()
     assert [(r["number"], r["name"]) for r in rows] == [
         (m.number, m.name) for m in load_migrations()
     ]
@@ -47,8 +43,7 @@ async def test_rooms_from_before_history_upgrade_and_serve_what_they_still_have(
         if migration.number <= 4:
             (tmp_path / migration.name).write_text(migration.sql)
     database = await postgres.new_database(migrated=False)
-    conn = await asyncpg.connect(database)
-    try:
+    async with connection(database) as conn:
         await migrate(conn, tmp_path)
         # Folded at version 5 ("abcde"), with updates 3..7 still stored.
         await conn.execute(
@@ -69,8 +64,6 @@ async def test_rooms_from_before_history_upgrade_and_serve_what_they_still_have(
             "INSERT INTO updates (room_id, version, client_id, changes) "
             "VALUES ('fresh_room', 1, 'old2', '[1, [0, \"y\"]]'::json)"
         )
-    finally:
-        await conn.close()
     with servers(database, 1) as (proc,):
         async with httpx.AsyncClient(base_url=proc.http, timeout=30) as http:
             folded = (await http.get("/rooms/folded_room/history")).json()

@@ -6,12 +6,11 @@ import asyncio
 import ipaddress
 import json
 
-import asyncpg
 import httpx
 import websockets
 
 from service.clientaddr import client_address, client_key
-from tests.harness import ServerProcess, create_room, servers
+from tests.harness import ServerProcess, connection, create_room, servers
 
 TRUSTED = '["127.0.0.1"]'
 
@@ -145,8 +144,7 @@ def test_client_address_rules() -> None:
 async def test_a_dead_processs_sockets_stop_counting_and_are_swept(database_url: str) -> None:
     """Counts left by a process that died (silent for over 30 s) do not hold its clients
     back, and the sweep deletes them and any long-full rate bucket."""
-    conn = await asyncpg.connect(database_url)
-    try:
+    async with connection(database_url) as conn:
         await conn.execute(
             """INSERT INTO server_processes (id, seen_at)
                VALUES ('gone/1/x', now() - interval '1 hour');
@@ -185,5 +183,3 @@ async def test_a_dead_processs_sockets_stop_counting_and_are_swept(database_url:
                 == 0
             )
             await socket.close()
-    finally:
-        await conn.close()

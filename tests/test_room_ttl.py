@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import httpx
 
 from service.lifetime import SWEEP_LOCK
-from tests.harness import Client, ServerProcess, create_room, insert, servers
+from tests.harness import Client, ServerProcess, connection, create_room, insert, servers
 from tests.metrics_scrape import scrape
 
 TTL_SECONDS = 10
@@ -27,11 +26,8 @@ async def _exists(server: ServerProcess, room_id: str) -> bool:
 
 
 async def _stored_updates(database_url: str, room_id: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
+    async with connection(database_url) as conn:
         return int(await conn.fetchval("SELECT count(*) FROM updates WHERE room_id = $1", room_id))
-    finally:
-        await conn.close()
 
 
 async def test_sweep_deletes_an_idle_room_and_keeps_one_with_an_open_socket(
@@ -67,8 +63,7 @@ async def test_sweep_deletes_an_idle_room_and_keeps_one_with_an_open_socket(
 async def test_sweep_runs_in_one_process_at_a_time_and_in_batches(database_url: str) -> None:
     """While another session holds the sweep's advisory lock, no process deletes
     anything; once it is free, the expired rooms go, a small batch at a time."""
-    holder = await asyncpg.connect(database_url)
-    try:
+    async with connection(database_url) as holder:
         assert await holder.fetchval("SELECT pg_try_advisory_lock($1)", SWEEP_LOCK)
         env = {**FAST_SWEEP, "PAIRPAD_ROOM_SWEEP_BATCH": "2"}
         with servers(database_url, 2, env=env) as (a, b):
@@ -95,8 +90,6 @@ async def test_sweep_runs_in_one_process_at_a_time_and_in_batches(database_url: 
                     break
             else:
                 raise AssertionError("expired rooms were not swept once the lock was free")
-    finally:
-        await holder.close()
 
 
 async def test_a_too_short_ttl_is_refused(database_url: str) -> None:
