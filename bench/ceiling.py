@@ -15,7 +15,7 @@ a notification).
 
 Mode `batched` is the ceiling for group commit: each simulated process has one
 writer, as a server process has one group-commit writer, inserting batches with
-the writer's own statement (service/writer.py: INSERT_BATCH, one transaction, every
+the writer's own statements (service/writer.py: insert_rows, one transaction, every
 row still firing the trigger), back to back, at the batch sizes that Pairpad's
 writer formed in the run it is compared with (spec["batch_sizes"], cycled).
 
@@ -36,7 +36,7 @@ from typing import Any
 import asyncpg
 
 from bench.common import Json, child_main, now, recv_from_parent, sleep_until
-from service.writer import INSERT_BATCH
+from service.writer import insert_rows
 
 INSERT = "INSERT INTO updates (room_id, version, client_id, changes) VALUES ($1, $2, $3, $4)"
 # One typed character in the middle of a 40-unit line, as the typing clients send.
@@ -127,8 +127,8 @@ async def run(spec: Json, conn: Any) -> None:
                 turn += 1
                 sent_ns = time.monotonic_ns()
                 try:
-                    await connection.fetch(
-                        INSERT_BATCH,
+                    await insert_rows(
+                        connection,
                         batch,
                         [versions[room] for room in batch],
                         [f"w{sim}t{sent_ns}"] * len(batch),
@@ -177,8 +177,8 @@ async def run(spec: Json, conn: Any) -> None:
                     batch = sorted(queue)
                     queue.clear()
                     try:
-                        await connection.fetch(
-                            INSERT_BATCH,
+                        await insert_rows(
+                            connection,
                             [room for room, _, _ in batch],
                             [version for _, version, _ in batch],
                             [f"w{sim}t{sent_ns}" for _, _, sent_ns in batch],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         process_id = new_process_id()
         upkeep = Upkeep(pool, settings, process_id, hub.rooms.keys())
         await upkeep.start()
+        tallies = asyncio.create_task(metrics.flush_every(1.0), name="metrics flush")
         app.state.settings = settings
         app.state.store = store
         app.state.hub = hub
@@ -73,6 +75,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await hub.stop()
             await upkeep.stop()
+            tallies.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tallies
             await pool.close()
             metrics.mark_exiting()
 

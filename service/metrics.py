@@ -1,8 +1,11 @@
 """Prometheus metrics, merged across uvicorn's worker processes.
 
 Hooks in the hot path are one counter increment or histogram observation
-each: a write to this process's memory-mapped file, no await, no lock shared
-with other processes. Gauges that describe a process's present (sockets, rooms,
+each, with no await and no lock shared with other processes. The few that run
+on every edit (`Tallied`) count in this process's memory and are written to its
+memory-mapped file once a second by `flush_every` (so a scrape may lag them by
+that much): a write to the file costs several microseconds, and an edit made
+four of them. Gauges that describe a process's present (sockets, rooms,
 pool) are "live" gauges: a scrape counts only processes that have not been
 marked dead, and a scrape marks the workers that are gone (`metrics_http`).
 
@@ -28,8 +31,11 @@ from service import metrics_dir
 metrics_dir.ensure()
 
 # prometheus_client must be imported after the directory is named (see metrics_dir).
+import asyncio  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
+from bisect import bisect_left  # noqa: E402
+from typing import Any  # noqa: E402
 
 from prometheus_client import (  # noqa: E402
     Counter,
@@ -59,15 +65,102 @@ class _ProcessId:
 # Before the first metric is made: each takes its value class when constructed.
 values.ValueClass = values.MultiProcessValue(process_identifier=_ProcessId())  # type: ignore[no-untyped-call]
 
+
+# Every tally of this process, for flush().
+_TALLIES: list[TalliedCounter | TalliedHistogram] = []
+
+
+class TalliedCounter:
+    """A counter's increments, summed here until the next `flush`."""
+
+    __slots__ = ("_counter", "_pending")
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._pending = 0
+        _TALLIES.append(self)
+
+    def inc(self, amount: int = 1) -> None:
+        self._pending += amount
+
+    def flush(self) -> None:
+        if self._pending:
+            self._counter.inc(self._pending)
+            self.clear()
+
+    def clear(self) -> None:
+        self._pending = 0
+
+
+class TalliedHistogram:
+    """A histogram's observations, counted per bucket here until the next `flush`."""
+
+    __slots__ = ("_bounds", "_counts", "_histogram", "_sum")
+
+    def __init__(self, histogram: Histogram) -> None:
+        self._histogram = histogram
+        # Prometheus buckets hold what is <= their bound: the first bound not below.
+        self._bounds: list[float] = list(histogram._upper_bounds)
+        self._counts: list[int] = []
+        self._sum = 0.0
+        self.clear()
+        _TALLIES.append(self)
+
+    def observe(self, amount: float) -> None:
+        self._counts[bisect_left(self._bounds, amount)] += 1
+        self._sum += amount
+
+    def flush(self) -> None:
+        # The histogram's own values: observe() takes one amount at a time.
+        histogram: Any = self._histogram
+        for bucket, count in zip(histogram._buckets, self._counts, strict=True):
+            if count:
+                bucket.inc(count)
+        if any(self._counts):
+            histogram._sum.inc(self._sum)
+            self.clear()
+
+    def clear(self) -> None:
+        self._counts = [0] * len(self._bounds)
+        self._sum = 0.0
+
+
+def _forget_tallies() -> None:
+    """A forked child starts with nothing counted: its parent writes what it had."""
+    for tally in _TALLIES:
+        tally.clear()
+
+
+os.register_at_fork(after_in_child=_forget_tallies)
+
+
+def flush() -> None:
+    """Write what the tallies counted since the last flush to this process's file."""
+    for tally in _TALLIES:
+        tally.flush()
+
+
+async def flush_every(seconds: float) -> None:
+    """Flush the tallies every `seconds`, until cancelled (then once more)."""
+    try:
+        while True:
+            await asyncio.sleep(seconds)
+            flush()
+    finally:
+        flush()
+
+
 _LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 )  # fmt: skip
 
-EDITS_ACCEPTED = Counter("pairpad_edits_accepted", "Updates stored and delivered")
+EDITS_ACCEPTED = TalliedCounter(Counter("pairpad_edits_accepted", "Updates stored and delivered"))
 CONFLICTS = Counter("pairpad_conflicts", "Pushes answered with conflict")
 REJECTED = Counter("pairpad_rejected_messages", "Client messages answered with an error", ["code"])
-PUSH_COMMIT = Histogram(
-    "pairpad_push_commit_seconds", "Push received to its commit", buckets=_LATENCY_BUCKETS
+PUSH_COMMIT = TalliedHistogram(
+    Histogram(
+        "pairpad_push_commit_seconds", "Push received to its commit", buckets=_LATENCY_BUCKETS
+    )
 )
 COMMIT_SOCKET = Histogram(
     "pairpad_commit_to_socket_seconds",
@@ -75,8 +168,8 @@ COMMIT_SOCKET = Histogram(
     ["source"],
     buckets=_LATENCY_BUCKETS,
 )
-COMMIT_SOCKET_LOCAL = COMMIT_SOCKET.labels("local")
-COMMIT_SOCKET_REMOTE = COMMIT_SOCKET.labels("remote")
+COMMIT_SOCKET_LOCAL = TalliedHistogram(COMMIT_SOCKET.labels("local"))
+COMMIT_SOCKET_REMOTE = TalliedHistogram(COMMIT_SOCKET.labels("remote"))
 OPEN_SOCKETS = Gauge(
     "pairpad_open_sockets", "Open room sockets by role", ["role"], multiprocess_mode="livesum"
 )
@@ -93,10 +186,12 @@ LISTENER_RECONNECTS = Counter(
 )
 CATCH_UPS = Counter("pairpad_catch_ups", "Reads of missed updates from the table")
 SLOW_CLOSES = Counter("pairpad_slow_socket_closes", "Sockets closed with 1013 for reading slowly")
-BATCH_SIZE = Histogram(
-    "pairpad_group_commit_batch_size",
-    "Updates per group-commit transaction",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 500),
+BATCH_SIZE = TalliedHistogram(
+    Histogram(
+        "pairpad_group_commit_batch_size",
+        "Updates per group-commit transaction",
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 500),
+    )
 )
 POOL_IN_USE = Gauge(
     "pairpad_db_pool_in_use", "Query-pool connections in use", multiprocess_mode="livesum"
@@ -133,5 +228,6 @@ def socket_closed(role: str) -> None:
 
 
 def mark_exiting() -> None:
-    """A worker that stops cleanly withdraws its live gauges at once."""
+    """A worker that stops cleanly writes its tallies and withdraws its live gauges."""
+    flush()
     mark_process_dead(os.getpid())

@@ -24,7 +24,7 @@ import msgspec
 from service import errors, ids, lifetime, messages, metrics
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
-from service.document import NO_SIZE_LIMIT, CheckedChanges, Document
+from service.document import CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
 from service.presence import RoomPresence, clean_name
@@ -97,8 +97,7 @@ class LiveRoom:
             raise RuntimeError(
                 f"room {self.id}: expected version {self.version + 1}, read {update.version}"
             )
-        changes = msgspec.json.decode(update.changes)
-        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
+        self.doc.apply_stored(msgspec.json.decode(update.changes))
         self.version = update.version
         return _update_message(update)
 
@@ -145,8 +144,7 @@ class LiveRoom:
 
     def _apply_next_note(self, note: messages.UpdateNote, payload: str) -> None:
         """Apply the next version from its note and pass the note on to our sockets."""
-        changes = msgspec.json.decode(note.changes)
-        self.doc.apply(self.doc.check(changes, max_utf8_size=NO_SIZE_LIMIT))
+        self.doc.apply_stored(msgspec.json.decode(note.changes))
         self.version = note.version
         # The payload is the protocol's update message already.
         self._broadcast(payload)

@@ -101,12 +101,7 @@ class Session:
 
     def send(self, message: str) -> None:
         """Send a live message; a reader too slow to keep up is closed with 1013."""
-        if self._close is not None:
-            return
-        # Straight to the socket when nothing sent before it is still waiting: the
-        # path of nearly every message, and of every viewer's copy in a big room.
-        wire = self.wire
-        if wire is not None and not self._outbox and not self.in_flight and wire.write(message):
+        if self._close is not None or self._written(message):
             return
         if len(self._outbox) >= self._settings.send_queue_limit:
             metrics.SLOW_CLOSES.inc()
@@ -117,13 +112,16 @@ class Session:
 
     def send_unbounded(self, message: str) -> None:
         """Send part of the catch-up that a joining client asked for with `since`."""
-        if self._close is not None:
-            return
-        wire = self.wire
-        if wire is not None and not self._outbox and not self.in_flight and wire.write(message):
+        if self._close is not None or self._written(message):
             return
         self._outbox.append(message)
         self._wakeup.set()
+
+    def _written(self, message: str) -> bool:
+        """Straight to the socket when nothing sent before it is still waiting: the
+        path of nearly every message, and of every viewer's copy in a big room."""
+        wire = self.wire
+        return wire is not None and not self._outbox and not self.in_flight and wire.write(message)
 
     def close(self, code: int, reason: str) -> None:
         if self._close is None:

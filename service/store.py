@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from service.config import Settings
-from service.document import NO_SIZE_LIMIT, Document
+from service.document import Document
 from service.errors import RoomNotFound
 from service.roles import EDITOR, VIEWER, RoomRef
 
@@ -59,7 +59,7 @@ class RoomState:
     def text(self) -> str:
         doc = Document(self.snapshot)
         for update in self.updates:
-            doc.apply(doc.check(msgspec.json.decode(update.changes), max_utf8_size=NO_SIZE_LIMIT))
+            doc.apply_stored(msgspec.json.decode(update.changes))
         return doc.text
 
 

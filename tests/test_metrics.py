@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from service.embedded import free_port
 from tests.harness import Client, ServerProcess, connection, create_room, insert, servers
@@ -209,6 +210,7 @@ def test_a_forked_process_writes_its_figures_under_its_own_pid() -> None:
     child = os.fork()
     if child == 0:  # pragma: no cover (runs in the child)
         metrics.EDITS_ACCEPTED.inc()
+        metrics.flush()
         files = sorted(p.name for p in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"))
         os.write(write, json.dumps(files).encode())
         os._exit(0)
@@ -218,3 +220,28 @@ def test_a_forked_process_writes_its_figures_under_its_own_pid() -> None:
     os.close(read)
     assert status == 0
     assert f"counter_{child}.db" in files
+
+
+def test_tallied_figures_reach_the_shared_file_on_flush_in_the_right_buckets() -> None:
+    from prometheus_client import Counter, Histogram
+
+    from service import metrics
+
+    histogram = Histogram("pairpad_test_tally_seconds", "t", buckets=(0.001, 0.01), registry=None)
+    counter = Counter("pairpad_test_tally", "t", registry=None)
+    tallied_histogram = metrics.TalliedHistogram(histogram)
+    tallied_counter = metrics.TalliedCounter(counter)
+    for amount in (0.0005, 0.001, 0.002, 5.0):  # a bound belongs to its own bucket
+        tallied_histogram.observe(amount)
+    tallied_counter.inc(3)
+
+    def buckets() -> list[float]:
+        return [bucket.get() for bucket in histogram._buckets]
+
+    assert buckets() == [0, 0, 0] and counter._value.get() == 0
+    metrics.flush()
+    assert buckets() == [2, 1, 1]
+    assert histogram._sum.get() == pytest.approx(5.0035)
+    assert counter._value.get() == 3
+    metrics.flush()  # nothing new: nothing written twice
+    assert buckets() == [2, 1, 1] and counter._value.get() == 3
