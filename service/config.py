@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     workers: int = 2
     # uvicorn's event loop, WebSocket and HTTP implementations (see README,
     # "Performance": chosen by server CPU per edit, measured by bench/edit_cost.py).
+    # The WebSocket one is uvicorn's websockets-sansio protocol with Pairpad's way of
+    # reading text frames (service/text_frames.py); "websockets-sansio" is without it.
     uvicorn_loop: str = "uvloop"
-    uvicorn_ws: str = "websockets-sansio"
+    uvicorn_ws: str = "service.text_frames:TextFrameProtocol"
     uvicorn_http: str = "httptools"
 
     # Origins allowed to open a WebSocket besides the page's own origin.
