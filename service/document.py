@@ -70,9 +70,14 @@ class Document:
         """True when `pos` falls between the two halves of a surrogate pair."""
         if pos <= 0 or pos >= self.length:
             return False
+        # A low surrogate's high byte is 0xDC to 0xDF: one look rules out nearly all.
+        if not 0xDC <= self._units[2 * pos + 1] <= 0xDF:
+            return False
         return self._unit(pos) in _LOW_SURROGATES and self._unit(pos - 1) in _HIGH_SURROGATES
 
     def _utf8_size_of(self, start: int, end: int) -> int:
+        if start == end:
+            return 0  # an insertion deletes nothing
         return len(self._units[2 * start : 2 * end].decode("utf-16-le").encode("utf-8"))
 
     def check(self, changes: Any, max_utf8_size: int) -> CheckedChanges:
@@ -91,15 +96,22 @@ class Document:
                 pos += section
                 length_after += section
                 continue
-            if not isinstance(section, list) or not section or not _is_count(section[0]):
+            # The same test for the count a replacement deletes.
+            if (
+                not isinstance(section, list)
+                or not section
+                or type(section[0]) is not int
+                or section[0] < 0
+            ):
                 raise InvalidChanges(
                     f"section {index} must be a count or [count, ...lines], "
                     f"got {_json_type(section)}"
                 )
             deleted = section[0]
             lines = section[1:]
-            if not all(isinstance(line, str) for line in lines):
-                raise InvalidChanges(f"section {index} inserts something that is not a string")
+            for line in lines:
+                if type(line) is not str:
+                    raise InvalidChanges(f"section {index} inserts something that is not a string")
             end = pos + deleted
             if end > length:
                 break  # reported below with the full count
@@ -107,7 +119,7 @@ class Document:
                 raise InvalidChanges(f"section {index} splits a surrogate pair")
             inserted = "\n".join(lines)
             units = _encode_insert(inserted, index)
-            utf8_inserted = len(inserted.encode("utf-8"))
+            utf8_inserted = len(inserted) if inserted.isascii() else len(inserted.encode("utf-8"))
             utf8_size += utf8_inserted - self._utf8_size_of(pos, end)
             edits.append(Edit(pos, end, units, utf8_inserted))
             length_after += len(units) // 2
