@@ -15,12 +15,12 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from service import http_api, logs, metrics
+from service import http_api, ids, logs, metrics
 from service.config import Settings, get_settings
 from service.lifetime import Upkeep
 from service.metrics_http import metrics_endpoint
 from service.migrate import migrate
-from service.ratelimit import AbuseLimits, Limits, new_process_id
+from service.ratelimit import AbuseLimits, Limits
 from service.rooms import RoomHub
 from service.runner_assets import SandboxPage, immutable_files
 from service.store import Store, create_pool
@@ -60,9 +60,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with pool.acquire() as conn:
             await migrate(conn)
         store = Store(pool)
-        hub = RoomHub(store, settings, dsn)
+        # One id for this process wherever processes are told apart: its row in
+        # server_processes, its rate-limit shares, its viewer counts on the bus.
+        process_id = ids.new_process_id()
+        hub = RoomHub(store, settings, dsn, process_id)
         await hub.start()
-        process_id = new_process_id()
         upkeep = Upkeep(pool, settings, process_id, hub.rooms.keys())
         await upkeep.start()
         tallies = asyncio.create_task(metrics.flush_every(1.0), name="metrics flush")

@@ -106,7 +106,7 @@ async def create_room(request: Request) -> Response:
     if "\x00" in text:
         raise ApiError(422, "invalid_fields", "text: U+0000 cannot be stored")
     _check_size(text, "text", settings.max_document_bytes)
-    room = await store.create_room(ids.new_room_id(), fields.language, text, ids.new_room_id())
+    room = await store.create_room(ids.new_room_id(), fields.language, text)
     metrics.ROOMS_CREATED.inc()
     return JSONResponse(
         {

@@ -1,9 +1,12 @@
-"""Identifiers that come from clients: validated before they reach the database."""
+"""Identifiers: those that come from clients, validated before they reach the
+database, and those the service draws."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import socket
 
 ROOM_ID = re.compile(r"[A-Za-z0-9_-]{8,58}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -45,8 +48,20 @@ def new_room_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_view_id() -> str:
+    """A view-only link's id: as many random bits as a room id, not derived from it
+    (migration 000002 drew the same for rooms that existed before view links)."""
+    return secrets.token_urlsafe(16)
+
+
 def new_client_id() -> str:
     return secrets.token_urlsafe(12)
+
+
+def new_process_id() -> str:
+    """Names a server process to the others and to an operator: host, pid, and a
+    random tail, since pids are reused."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
 
 
 def channel_for(room_id: str) -> str:

@@ -23,9 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import secrets
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,10 +67,6 @@ def http_rates(settings: Settings) -> dict[str, Rate]:
 def longest_refill_seconds(settings: Settings) -> float:
     """After this long untouched, any bucket is full again, so its row can go."""
     return max((r.burst / r.per_second for r in http_rates(settings).values()), default=0.0)
-
-
-def new_process_id() -> str:
-    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
 
 
 class Limits:

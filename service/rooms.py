@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
@@ -446,7 +445,7 @@ def _decode_changes(raw: msgspec.Raw) -> object:
 class RoomHub:
     """Every room with a local socket, and the one listener that feeds them."""
 
-    def __init__(self, store: Store, settings: Settings, dsn: str) -> None:
+    def __init__(self, store: Store, settings: Settings, dsn: str, process_id: str) -> None:
         self.store = store
         self.settings = settings
         self.rooms: dict[str, LiveRoom] = {}
@@ -455,7 +454,7 @@ class RoomHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         # Tells this process's viewer counts apart from other processes' on a channel.
-        self.process = secrets.token_hex(4)
+        self.process = process_id
 
     async def start(self) -> None:
         await self.listener.start()

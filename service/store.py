@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
+from service import ids
 from service.config import Settings
 from service.document import Document
 from service.errors import RoomNotFound
@@ -93,23 +94,23 @@ class Store:
     async def create_room(
         self, room_id: str, language: str, text: str, view_id: str | None = None
     ) -> RoomRef:
-        """Create a room; without `view_id` the database draws one."""
-        found = await self.pool.fetchval(
+        """Create a room, with a new view id unless `view_id` is given."""
+        view_id = view_id or ids.new_view_id()
+        await self.pool.execute(
             """WITH room AS (
                    INSERT INTO rooms (id, language, snapshot, view_id)
-                   VALUES ($1, $2, $3, coalesce($4, rtrim(translate(encode(
-                       uuid_send(gen_random_uuid()), 'base64'), '+/', '-_'), '=')))
-                   RETURNING id, view_id, created_at),
+                   VALUES ($1, $2, $3, $4)
+                   RETURNING id, created_at),
                first AS (
                    INSERT INTO checkpoints (room_id, version, text, at)
                    SELECT id, 0, $3, created_at FROM room)
-               SELECT view_id FROM room""",
+               SELECT 1 FROM room""",
             room_id,
             language,
             text,
             view_id,
         )
-        return RoomRef(room_id, found, EDITOR)
+        return RoomRef(room_id, view_id, EDITOR)
 
     async def resolve(self, some_id: str) -> RoomRef:
         """The room that `some_id` opens, as its room id or its view id."""

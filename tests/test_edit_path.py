@@ -32,10 +32,13 @@ async def _served_by(database_url: str, env: dict[str, str]) -> str:
 async def test_uvicorn_loop_and_websocket_implementation_follow_the_settings(
     database_url: str,
 ) -> None:
-    """The defaults are uvloop and websockets' sans-I/O protocol; the settings change them."""
+    """The defaults are uvloop and Pairpad's text-frame reading on websockets' sans-I/O
+    protocol; the settings change them."""
     default = await _served_by(database_url, {})
-    assert "websockets_sansio_impl.WebSocketsSansIOProtocol" in default
+    assert "service.text_frames.TextFrameProtocol" in default
     assert "uvloop.Loop" in default
+    stock = await _served_by(database_url, {"PAIRPAD_UVICORN_WS": "websockets-sansio"})
+    assert "websockets_sansio_impl.WebSocketsSansIOProtocol" in stock
     other = await _served_by(
         database_url, {"PAIRPAD_UVICORN_LOOP": "asyncio", "PAIRPAD_UVICORN_WS": "websockets"}
     )
