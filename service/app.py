@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from service import http_api, ids, logs, metrics
+from service import collector, http_api, ids, logs, metrics
 from service.config import Settings, get_settings
 from service.lifetime import Upkeep
 from service.metrics_http import metrics_endpoint
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.store = store
         app.state.hub = hub
         app.state.limits = Limits(pool, settings, process_id)
+        collector.settle_after_startup()
         try:
             yield
         finally:
