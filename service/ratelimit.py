@@ -117,12 +117,7 @@ class Limits:
 
     async def close_socket(self, client: str) -> None:
         try:
-            await self.pool.execute(
-                """UPDATE client_sockets SET sockets = greatest(sockets - 1, 0)
-                   WHERE client = $1 AND process = $2""",
-                client,
-                self.process_id,
-            )
+            await self.pool.execute("SELECT pairpad_close_socket($1, $2)", client, self.process_id)
         except DATABASE_FAILURES as exc:
             log.warning("socket count of %s not lowered (database: %s)", client, exc)
 

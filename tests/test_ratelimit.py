@@ -183,3 +183,39 @@ async def test_a_dead_processs_sockets_stop_counting_and_are_swept(database_url:
                 == 0
             )
             await socket.close()
+
+
+async def test_a_clients_count_leaves_no_row_once_its_sockets_close(database_url: str) -> None:
+    """Each open counts, each close counts down, and the last close deletes the row:
+    a process keeps no row for the clients it served before."""
+    env = {"PAIRPAD_TRUSTED_PROXIES": TRUSTED, "PAIRPAD_SOCKETS_PER_CLIENT": "5"}
+    client = "192.0.2.40"
+    async with connection(database_url) as conn:
+
+        async def count() -> int | None:
+            total: int | None = await conn.fetchval(
+                "SELECT sum(sockets) FROM client_sockets WHERE client = $1", client
+            )
+            return total
+
+        async def settled(expected: int | None) -> None:
+            for _ in range(50):  # the server sees a close a moment after the client
+                if await count() == expected:
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"count stayed {await count()}, expected {expected}")
+
+        with servers(database_url, 1, env=env) as (server,):
+            room_id = await create_room(server)
+            sockets = [await _socket(server, room_id, client) for _ in range(3)]
+            for socket in sockets:
+                assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "hello"
+            await settled(3)
+            await sockets.pop().close()
+            await settled(2)
+            await asyncio.gather(*(socket.close() for socket in sockets))
+            await settled(None)
+            rows = await conn.fetchval(
+                "SELECT count(*) FROM client_sockets WHERE client = $1", client
+            )
+            assert rows == 0
