@@ -24,9 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import uvicorn
 import websockets
+from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection
 
+from service.config import Settings
 from service.embedded import EmbeddedPostgres, free_port
 from service.migrate import migrate
 
@@ -275,3 +278,29 @@ async def stored_edit_counts(database_url: str, room_id: str) -> dict[str, int]:
             "SELECT client_id, count(*) AS n FROM updates WHERE room_id = $1 GROUP BY 1", room_id
         )
     return {r["client_id"]: r["n"] for r in rows}
+
+
+@asynccontextmanager
+async def uvicorn_serving(app: ASGIApp, **config: Any) -> AsyncIterator[int]:
+    """uvicorn in this event loop, with the service's WebSocket protocol, serving
+    `app` (for tests of that protocol itself); yields the port."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws=Settings(database_url="unused").uvicorn_ws,
+            interface="asgi3",
+            **config,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

@@ -13,38 +13,24 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from service.config import Settings
-from service.embedded import free_port
 from service.text_frames import PAUSE_AFTER, TextFrameProtocol
+from tests.harness import uvicorn_serving
 
 MAX_SIZE = 100_000
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 1, 2, 0, 8, 9, 10
 
 
 class _Server:
-    """uvicorn with the service's WebSocket protocol and an app that records what
-    each socket receives."""
+    """An ASGI app that records what each socket receives."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.protocols: asyncio.Queue[TextFrameProtocol] = asyncio.Queue()
         self.events: asyncio.Queue[Any] = asyncio.Queue()
         self.reading = asyncio.Event()
         self.reading.set()
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            ws=Settings(database_url="unused").uvicorn_ws,
-            ws_max_size=MAX_SIZE,
-            ws_per_message_deflate=False,
-            interface="asgi3",
-        )
-        self.server = uvicorn.Server(config)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
@@ -67,14 +53,11 @@ class _Server:
 @contextlib.asynccontextmanager
 async def _serving() -> AsyncIterator[_Server]:
     served = _Server()
-    task = asyncio.create_task(served.server.serve())
-    while not served.server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with uvicorn_serving(
+        served.app, ws_max_size=MAX_SIZE, ws_per_message_deflate=False
+    ) as port:
+        served.port = port
         yield served
-    finally:
-        served.server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 class _RawClient:

@@ -9,36 +9,25 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from starlette.types import Receive, Scope, Send
 
 from service.config import Settings
-from service.embedded import free_port
 from service.roles import EDITOR, RoomRef
 from service.session import Close, Session
 from service.wire import DirectWire, text_frame
+from tests.harness import uvicorn_serving
 
 Served = tuple[DirectWire | None, Any, Send]
 
 
 class _Server:
-    """uvicorn as the service runs it, with an ASGI app that hands each socket over."""
+    """An ASGI app that hands each socket over, and holds it until released."""
 
-    def __init__(self, deflate: bool) -> None:
-        self.port = free_port()
+    def __init__(self) -> None:
+        self.port = 0
         self.sockets: asyncio.Queue[Served] = asyncio.Queue()
         self.release = asyncio.Event()
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            ws=Settings(database_url="unused").uvicorn_ws,
-            ws_per_message_deflate=deflate,
-            interface="asgi3",
-        )
-        self.server = uvicorn.Server(config)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
@@ -52,16 +41,13 @@ class _Server:
 
 @contextlib.asynccontextmanager
 async def _serving(deflate: bool = False) -> AsyncIterator[_Server]:
-    served = _Server(deflate)
-    task = asyncio.create_task(served.server.serve())
-    while not served.server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield served
-    finally:
-        served.release.set()
-        served.server.should_exit = True
-        await asyncio.wait_for(task, 10)
+    served = _Server()
+    async with uvicorn_serving(served.app, ws_per_message_deflate=deflate) as port:
+        served.port = port
+        try:
+            yield served
+        finally:
+            served.release.set()
 
 
 async def test_frames_of_every_length_class_reach_a_real_client_intact() -> None:
