@@ -176,3 +176,9 @@ async def test_an_editor_follows_a_participant_it_clicks(
     await bob.locator(".cm-scroller").hover()
     await bob.mouse.wheel(0, 2000)
     await expect(ada_in_bobs_list).to_have_attribute("data-following", "false")
+    # Following again: a press on the line numbers ends it too. That press, like a
+    # drag of the scrollbar, lands outside the text itself.
+    await ada_in_bobs_list.click()
+    await expect(ada_in_bobs_list).to_have_attribute("data-following", "true")
+    await bob.locator(".cm-gutters").click()
+    await expect(ada_in_bobs_list).to_have_attribute("data-following", "false")

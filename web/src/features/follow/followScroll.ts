@@ -4,7 +4,7 @@
  * "I am looking for myself now" (which stop following).
  */
 import type { Extension, StateEffect } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { EditorView, ViewPlugin } from "@codemirror/view";
 import type { Viewport } from "../../protocol/messages";
 
 const clamp = (pos: number, length: number) => Math.max(0, Math.min(length, Math.floor(pos)));
@@ -49,13 +49,20 @@ export function sameViewport(a: Viewport | null | undefined, b: Viewport | null 
 
 /**
  * Calls `onOwnMove` when this person scrolls (wheel, touch, the scrollbar) or
- * types or clicks in the editor: the follower takes over its own view. Scrolls
- * made by following itself fire none of these events.
+ * types or clicks in the editor, the gutter included: the follower takes over
+ * its own view. Scrolls made by following itself fire none of these events. The
+ * listeners sit on the scroller, not the content: a drag of the scrollbar or a
+ * press on the line numbers never reaches the content element.
  */
 export function ownMoves(onOwnMove: () => void): Extension {
-  const handler = () => {
-    onOwnMove();
-    return false;
-  };
-  return EditorView.domEventHandlers({ wheel: handler, touchmove: handler, mousedown: handler, keydown: handler });
+  return ViewPlugin.define((view) => {
+    const handler = () => onOwnMove();
+    const events = ["wheel", "touchmove", "mousedown", "keydown"] as const;
+    for (const event of events) view.scrollDOM.addEventListener(event, handler, { passive: true });
+    return {
+      destroy() {
+        for (const event of events) view.scrollDOM.removeEventListener(event, handler);
+      },
+    };
+  });
 }
