@@ -28,6 +28,21 @@ def now() -> float:
     return time.monotonic()
 
 
+def cpu_speed_probe() -> float:
+    """Microseconds for one fixed piece of pure-Python work, best of five. On one
+    machine it is the same from run to run, except when the shared host lends this
+    machine less CPU; that never shows in /proc here (no steal time), so a figure
+    well above a run's lowest marks a slow stretch."""
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(20_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1e6, 1)
+
+
 def raise_fd_limit(wanted: int = 65536) -> int:
     """Raise this process's soft RLIMIT_NOFILE towards `wanted` (children inherit it)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

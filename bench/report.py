@@ -237,6 +237,21 @@ def _pg(cpu: Json | None) -> str:
     return "-" if not cpu else _num(cpu.get("postgres_cores"), 2)
 
 
+def _speed_probe_lines(meta: Json) -> list[str]:
+    probes: dict[str, float] = meta.get("speed_probe_us") or {}
+    if not probes:
+        return []
+    fastest = min(probes.values())
+    return [
+        "Machine speed (bench/common.py: cpu_speed_probe, µs for a fixed Python loop; "
+        "the host is shared, and a figure well above the lowest marks a slow stretch), "
+        "before each scenario and at the end: "
+        + " · ".join(f"{name} {value:,.0f}" for name, value in probes.items())
+        + f" (slowest / fastest {max(probes.values()) / fastest:.2f})",
+        "",
+    ]
+
+
 def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]) -> str:
     lines = [
         "# Pairpad benchmark",
@@ -254,6 +269,7 @@ def markdown(meta: Json, results: Results, targets: list[Json], plots: list[str]
         "Server CPU: both server processes, in cores, and CPU µs per accepted edit. "
         '"Other" is CPU the machine spent outside the benchmark\'s processes (it is shared).',
         "",
+        *_speed_probe_lines(meta),
         "| # | Scenario | Edits/s (offered) | Edit→peer p50 / p95 / p99 / max | "
         "Confirm p50 / p99 | Conflicts | Server CPU · per edit | Postgres CPU | "
         "Other CPU | vs ceiling |",

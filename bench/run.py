@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 from bench import report, scenarios
-from bench.common import raise_fd_limit
+from bench.common import cpu_speed_probe, raise_fd_limit
 from bench.infra import (
     SERVER_ENV,
     Postgres,
@@ -98,6 +98,8 @@ async def main(args: argparse.Namespace) -> int:
     pg_settings = dict(item.partition("=")[::2] for item in args.pg_setting or [])
     postgres = Postgres(pg_settings)
     failures: dict[str, str] = {}
+    # Before each scenario, and at the end: how fast the machine was (common.py).
+    speed_probe_us: dict[str, float] = {}
     bench: Bench | None = None
     try:
         db_url = await postgres.prepare()
@@ -106,7 +108,8 @@ async def main(args: argparse.Namespace) -> int:
         try:
             for name in selected:
                 t0 = time.monotonic()
-                log.info("scenario %s", name)
+                speed_probe_us[name] = cpu_speed_probe()
+                log.info("scenario %s (speed probe %.0f µs)", name, speed_probe_us[name])
                 try:
                     await SCENARIOS[name](bench)
                 except Exception as exc:
@@ -115,6 +118,7 @@ async def main(args: argparse.Namespace) -> int:
                 log.info("scenario %s took %.1fs", name, time.monotonic() - t0)
         finally:
             stop_servers(servers)
+        speed_probe_us["end"] = cpu_speed_probe()
         pg_version = await postgres.version()
     finally:
         await postgres.stop()
@@ -136,6 +140,7 @@ async def main(args: argparse.Namespace) -> int:
         "fd_limit": fd_limit,
         "server_env": dict(SERVER_ENV),
         "failures": failures,
+        "speed_probe_us": speed_probe_us,
     }
     report.write(out_dir, meta, bench.results, bench.samples, bench.timelines)
     log.info("wrote %s (%.0fs)", out_dir / "latest.md", meta["wall_seconds"])

@@ -42,3 +42,6 @@ def test_quick_benchmark_runs_clean_and_reports_every_target() -> None:
         "big room",
     ):
         assert fragment in names
+    # How fast the shared machine was before each scenario, for reading the figures.
+    assert set(report["meta"]["speed_probe_us"]) == {*report["meta"]["scenarios"], "end"}
+    assert "Machine speed" in (PROJECT_ROOT / "bench/results/tmp/latest.md").read_text()
