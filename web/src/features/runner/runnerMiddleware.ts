@@ -16,7 +16,7 @@ import {
   serverErrorReceived,
   socketClosed,
 } from "../connection/actions";
-import { readDocument } from "./documentSource";
+import { readSyncedDocument, type RunnableDocument } from "./documentSource";
 import { runsIn, stripTypes } from "./languages";
 import { utf8Length } from "../room/documentRules";
 import { OutputCoalescer } from "./outputChunks";
@@ -69,6 +69,8 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
   return (api) => {
     let frame: SandboxFrame | null = null;
     let active: ActiveRun | null = null;
+    // True while a Run waits for this person's edits to be confirmed (documentSource).
+    let starting = false;
 
     const flush = (run: ActiveRun) => {
       run.lastFlush = performance.now();
@@ -155,9 +157,16 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
     };
 
     const start = async () => {
+      if (active || starting) return;
+      starting = true;
+      let doc: RunnableDocument | null;
+      try {
+        doc = await readSyncedDocument();
+      } finally {
+        starting = false;
+      }
       const state = api.getState();
       const target = runsIn(state.room.language);
-      const doc = readDocument();
       const clientId = state.peers.selfId ?? state.room.clientId;
       // A run starts only on a live socket: the room must hear its start.
       if (active || !target || !doc || !clientId || state.connection.status !== "connected") return;
