@@ -80,11 +80,11 @@ class TextFrameProtocol(WebSocketsSansIOProtocol):
             if self.conn.state is not State.OPEN or self.close_sent:
                 self._give_up(data[pos:])
                 return
-            head = _header_size(data, pos, size)
-            if head is None:  # not even the length is here yet: look again at any byte
+            extent = _frame_extent(data, pos, size)
+            if extent is None:  # not even the length is here yet: look again at any byte
                 self._keep(data[pos:], 0)
                 break
-            length = _payload_size(data, pos)
+            head, length = extent
             if limit is not None and length > limit:
                 self._give_up(data[pos:])  # websockets closes with 1009
                 return
@@ -123,8 +123,9 @@ class TextFrameProtocol(WebSocketsSansIOProtocol):
             super().data_received(rest)
 
 
-def _header_size(data: bytes, pos: int, size: int) -> int | None:
-    """The header's size (with the mask) of the frame at `pos`, once its length is here."""
+def _frame_extent(data: bytes, pos: int, size: int) -> tuple[int, int] | None:
+    """The frame at `pos`: its header's size (the mask included) and its payload's
+    length, once the bytes that give the length are here."""
     if size - pos < 2:
         return None
     second = data[pos + 1]
@@ -132,13 +133,6 @@ def _header_size(data: bytes, pos: int, size: int) -> int | None:
     head = 2 if length < 126 else 4 if length == 126 else 10
     if size - pos < head:
         return None
-    return head + 4 if second & _MASKED else head
-
-
-def _payload_size(data: bytes, pos: int) -> int:
-    length = data[pos + 1] & 0x7F
-    if length == 126:
-        return int.from_bytes(data[pos + 2 : pos + 4], "big")
-    if length == 127:
-        return int.from_bytes(data[pos + 2 : pos + 10], "big")
-    return length
+    if head > 2:  # a 16- or 64-bit length follows the first two bytes
+        length = int.from_bytes(data[pos + 2 : pos + head], "big")
+    return (head + 4 if second & _MASKED else head), length

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import secrets
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection
 
 from service.config import Settings
+from service.document import Document
 from service.embedded import EmbeddedPostgres, free_port
 from service.migrate import migrate
 
@@ -269,6 +271,34 @@ def insert(doc_length: int, at: int, text: str) -> list[Any]:
     if doc_length - at:
         sections.append(doc_length - at)
     return sections
+
+
+# What random text is made of: multi-byte, astral and line breaks included.
+PIECES = ["a", "é", "字", "😀", "\n", "    ", "xyz\n"]
+
+
+def random_change_set(doc: Document, rng: random.Random) -> list[Any]:
+    """A valid change set against `doc`, 1 to 3 edits: mostly keystrokes, sometimes
+    a paste or a deletion of many KiB (across ChunkedText's chunks, in replay)."""
+    starts = sorted(rng.sample(range(doc.length + 1), k=min(doc.length + 1, rng.randint(1, 3))))
+    changes: list[Any] = []
+    pos = 0
+    for start in starts:
+        if start < pos or doc.splits_pair(start):
+            continue
+        big = rng.random() < 0.05
+        end = min(doc.length, start + (rng.randint(3000, 9000) if big else rng.randint(0, 3)))
+        while doc.splits_pair(end):
+            end += 1
+        size = rng.randint(1000, 6000) if rng.random() < 0.05 else rng.randint(0, 3)
+        inserted = "".join(rng.choice(PIECES) for _ in range(size))
+        if start > pos:
+            changes.append(start - pos)
+        changes.append([end - start, *inserted.split("\n")])
+        pos = end
+    if doc.length > pos:
+        changes.append(doc.length - pos)
+    return changes
 
 
 async def stored_edit_counts(database_url: str, room_id: str) -> dict[str, int]:

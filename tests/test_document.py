@@ -9,7 +9,7 @@ import pytest
 from service.document import Document
 from service.errors import InvalidChanges
 from service.utf16 import utf16_length
-from tests.harness import insert
+from tests.harness import insert, random_change_set
 
 
 def apply(text: str, changes: object, limit: int = 1 << 20) -> str:
@@ -81,31 +81,12 @@ def test_random_edits_match_python_string_arithmetic() -> None:
     assert insert(0, 0, "x") == [[0, "x"]]
 
 
-def _random_change_set(rng: random.Random, doc: Document) -> list[object]:
-    """Up to three replacements, left to right, none splitting a surrogate pair."""
-    cuts = [i for i in range(doc.length + 1) if not doc.splits_pair(i)]
-    points = sorted(rng.sample(cuts, min(len(cuts), 2 * rng.randint(1, 3))))
-    if len(points) % 2:
-        points.append(points[-1])
-    sections: list[object] = []
-    pos = 0
-    for start, end in zip(points[::2], points[1::2], strict=True):
-        if start > pos:
-            sections.append(start - pos)
-        new = "".join(rng.choice(["a", "\n", "😀", "é", "字"]) for _ in range(rng.randint(0, 3)))
-        sections.append([end - start, *new.split("\n")])
-        pos = end
-    if doc.length > pos:
-        sections.append(doc.length - pos)
-    return sections
-
-
 def test_stored_change_sets_apply_as_checked_ones_do() -> None:
     """apply_stored (for what the table holds) ends where check + apply ends."""
     rng = random.Random(11)
     checked, stored = Document("start 😀\n"), Document("start 😀\n")
     for _ in range(400):
-        changes = _random_change_set(rng, checked)
+        changes = random_change_set(checked, rng)
         checked.apply(checked.check(changes, 1 << 20))
         stored.apply_stored(changes)
         assert stored.text == checked.text
