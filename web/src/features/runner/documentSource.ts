@@ -14,7 +14,7 @@ export type StateSource = () => { state: EditorState } | null;
 export const SYNC_WAIT_MS = 2000;
 const POLL_MS = 10;
 
-export function readDocument(source: StateSource = liveEditor): RunnableDocument | null {
+function readDocument(source: StateSource): RunnableDocument | null {
   const view = source();
   return view ? { text: view.state.doc.toString(), version: getSyncedVersion(view.state) } : null;
 }
