@@ -33,7 +33,12 @@ DEFAULT_LIMIT = 500
 
 class VersionNotFound(Exception):
     def __init__(self, version: int, oldest: int, head: int) -> None:
-        super().__init__(f"version {version} is not stored; this room has {oldest} to {head}")
+        self.oldest = oldest
+        self.head = head
+        super().__init__(self.describe(str(version)))
+
+    def describe(self, version: str) -> str:
+        return f"version {version} is not stored; this room has {self.oldest} to {self.head}"
 
 
 @dataclass(frozen=True, slots=True)

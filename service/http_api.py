@@ -161,7 +161,8 @@ def _whole_number(raw: str | None, field: str, default: int) -> int:
         return default
     if not raw.isascii() or not raw.isdigit():
         raise ApiError(422, "invalid_fields", f"{field}: expected a whole number, got {raw[:40]!r}")
-    return min(int(raw), history.MAX_VERSION)
+    # Past 19 digits it is past any version (and int() refuses beyond 4,300 digits).
+    return min(int(raw), history.MAX_VERSION) if len(raw) <= 19 else history.MAX_VERSION
 
 
 async def get_history(request: Request) -> Response:
@@ -169,8 +170,9 @@ async def get_history(request: Request) -> Response:
     after = _whole_number(request.query_params.get("after"), "after", 0)
     limit = _whole_number(request.query_params.get("limit"), "limit", history.DEFAULT_LIMIT)
     if not 1 <= limit <= history.MAX_LIMIT:
+        raw = request.query_params["limit"]
         raise ApiError(
-            422, "invalid_fields", f"limit: expected 1 to {history.MAX_LIMIT}, got {limit}"
+            422, "invalid_fields", f"limit: expected 1 to {history.MAX_LIMIT}, got {raw[:40]}"
         )
     store: Store = request.app.state.store
     try:
@@ -197,14 +199,16 @@ async def get_history(request: Request) -> Response:
 
 async def get_version(request: Request) -> Response:
     room = await resolve_room(request)
-    version = _whole_number(request.path_params["version"], "v", 0)
+    asked = request.path_params["version"]
+    version = _whole_number(asked, "v", 0)
     store: Store = request.app.state.store
     try:
         found = await history.text_at(store.pool, room.room_id, version)
     except RoomNotFound:
         raise ApiError(404, "room_not_found", f"no room {room.public_id}") from None
     except history.VersionNotFound as exc:
-        raise ApiError(404, "version_not_found", str(exc)) from None
+        # Named as asked: a number past any version was clamped on the way in.
+        raise ApiError(404, "version_not_found", exc.describe(asked[:40])) from None
     # msgspec writes a 1 MiB text several times faster than the json module.
     body = {"version": found.version, "text": found.text, "at": history.iso_ms(found.at)}
     return Response(msgspec.json.encode(body), media_type="application/json")

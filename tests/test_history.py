@@ -189,6 +189,25 @@ async def test_history_rejects_bad_requests(
     assert response.json()["error"]["message"]
 
 
+async def test_numbers_past_any_version_are_named_as_asked(server: ServerProcess) -> None:
+    """A version past bigint (even past the 4,300 digits that int() takes) is a
+    version that is not stored, named in the error as it was asked."""
+    room = await create_room(server, "x")
+    huge = "9" * 5000
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        for asked in ("99999999999999999999999", huge):
+            response = await http.get(f"/rooms/{room}/versions/{asked}")
+            assert response.status_code == 404, response.text
+            error = response.json()["error"]
+            assert error["code"] == "version_not_found"
+            assert error["message"].startswith(f"version {asked[:40]} is not stored"), error
+        past = await http.get(f"/rooms/{room}/history?after={huge}")
+        assert past.json() == {"version": 0, "oldest": 0, "updates": []}
+        too_many = await http.get(f"/rooms/{room}/history?limit={huge}")
+        assert too_many.status_code == 422
+        assert too_many.json()["error"]["message"].endswith("got " + huge[:40])
+
+
 async def test_limits_of_history_are_accepted(server: ServerProcess) -> None:
     room = await create_room(server, "x")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
