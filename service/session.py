@@ -10,6 +10,7 @@ that it cannot stall its room.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import time
@@ -213,7 +214,7 @@ class Session:
         except msgspec.ValidationError as exc:
             raise ProtocolError("invalid_message", str(exc)) from None
         except msgspec.DecodeError as exc:
-            raise ProtocolError("malformed_json", f"not valid JSON: {exc}") from None
+            raise _undecodable(frame, exc, self.watches_only) from None
         room = self.room
         assert room is not None
         match message:
@@ -236,3 +237,41 @@ class Session:
             return  # not an object with a string type: the full decode says what is wrong
         if kind in _EDITOR_MESSAGES:
             raise ReadOnly(kind)
+
+
+def _undecodable(frame: str, exc: msgspec.DecodeError, watches_only: bool) -> ProtocolError:
+    """What is wrong with a frame that msgspec could not decode. JSON may escape a
+    lone surrogate (`"\\ud800"`), which msgspec refuses; the frame is then valid
+    JSON with text that is not well-formed UTF-16, and the answer names that:
+    `invalid_changes` for a push, whose inserted text must be well-formed."""
+    try:
+        value = json.loads(frame)
+    except (ValueError, RecursionError):
+        return ProtocolError("malformed_json", f"not valid JSON: {exc}")
+    if not _holds_lone_surrogate(value):
+        return ProtocolError("malformed_json", f"not valid JSON: {exc}")
+    kind = value.get("type") if isinstance(value, dict) else None
+    if watches_only and kind in _EDITOR_MESSAGES:
+        return ReadOnly(kind)
+    if kind == "push":
+        return ProtocolError(
+            "invalid_changes", "a change set inserts a lone surrogate (not well-formed UTF-16)"
+        )
+    return ProtocolError("invalid_message", "a string holds a lone surrogate")
+
+
+def _holds_lone_surrogate(value: object) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+    return False

@@ -152,8 +152,10 @@ async def test_the_room_id_reaches_a_viewer_nowhere(two_servers: list[ServerProc
         {"type": "push", "version": 0, "updates": [{"clientId": "v1", "changes": [[0, "x"]]}]},
         {"type": "language", "language": "rust"},
         {"type": "run", "event": "start", "runId": "r1", "language": "python", "version": 0},
+        # Valid JSON that msgspec refuses: still read_only, not a change-set error.
+        {"type": "push", "version": 0, "updates": [{"clientId": "v1", "changes": [[0, "\ud800"]]}]},
     ],
-    ids=["push", "language", "run"],
+    ids=["push", "language", "run", "push with a lone surrogate"],
 )
 async def test_a_viewer_gets_read_only_and_stays(
     server: ServerProcess, message: dict[str, Any]

@@ -112,16 +112,24 @@ async def test_change_splitting_a_surrogate_pair_is_invalid(server: ServerProces
     assert (await room_state(server, room))["text"] == "a😀xb"
 
 
-async def test_lone_surrogate_insert_is_invalid(server: ServerProcess) -> None:
+@pytest.mark.parametrize("lone", ["\\ud83d", "\\ude00x", "x\\udbff"])
+async def test_lone_surrogate_insert_is_invalid_changes(server: ServerProcess, lone: str) -> None:
+    """Valid JSON (it may escape any code unit) whose inserted text is not
+    well-formed UTF-16: the change set is invalid, as PROTOCOL.md says."""
     room = await create_room(server, "ab")
     ada = await Client.connect(server, room)
-    lone = '[2, [0, "\\ud83d"]]'
+    changes = f'[2, [0, "{lone}"]]'
     await ada.socket.send(
-        f'{{"type":"push","version":0,"updates":[{{"clientId":"{ada.client_id}","changes":{lone}}}]}}'
+        f'{{"type":"push","version":0,"updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
     )
     error = await ada.recv_type("error")
-    assert error["code"] in ("invalid_changes", "malformed_json")
+    assert error["code"] == "invalid_changes", error
+    assert "lone surrogate" in error["message"]
+    await ada.socket.send('{"type": "presence", "selection": null, "name": "a\\ud800"}')
+    assert (await ada.recv_type("error"))["code"] == "invalid_message"
     assert (await room_state(server, room))["version"] == 0
+    await ada.push(0, [2, [0, "c"]])
+    assert (await ada.recv_type("update"))["version"] == 1
 
 
 async def test_invalid_multi_update_push_stores_none_of_it(server: ServerProcess) -> None:
