@@ -8,12 +8,12 @@ when the last of its sockets there leaves. Never per edit.
 
 Every `room_sweep_seconds` one process, whichever holds the advisory lock,
 deletes in small batches the rooms untouched for `room_ttl_days` (when set),
-and the limits' soft state of clients and processes long gone. A room with a
-socket open anywhere is touched at least every `touch_seconds`, far inside
-the time to live, so it is never old enough to go; and a process opening a
-room touches it first, in a statement that waits for a sweep holding the row
-and then finds it gone (the client gets 4404), or commits first and so makes
-the sweep skip it.
+and the soft state (limits, viewer counts) of clients and processes long
+gone. A room with a socket open anywhere is touched at least every
+`touch_seconds`, far inside the time to live, so it is never old enough to
+go; and a process opening a room touches it first, in a statement that
+waits for a sweep holding the row and then finds it gone (the client gets
+4404), or commits first and so makes the sweep skip it.
 """
 
 from __future__ import annotations
@@ -155,6 +155,11 @@ class Upkeep:
         await conn.execute(
             "DELETE FROM server_processes WHERE seen_at < now() - make_interval(secs => $1)",
             PROCESS_ALIVE_SECONDS * 2,
+        )
+        # Counts that no heartbeat refreshed for twice the expiry: their process is dead.
+        await conn.execute(
+            "DELETE FROM room_viewers WHERE noted_at < now() - make_interval(secs => $1)",
+            self.settings.presence_expiry_seconds * 2,
         )
         await conn.execute(
             "DELETE FROM rate_buckets WHERE updated_at < now() - make_interval(secs => $1)",

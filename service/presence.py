@@ -92,6 +92,16 @@ class LocalPeer(Protocol):
 
 P = TypeVar("P", bound=LocalPeer)
 
+
+@dataclass
+class Notes:
+    """Notes for the room's channel; `viewers` is this process's viewer count when
+    one of them carries it, for the owner to record as well (see viewers.py)."""
+
+    payloads: list[str]
+    viewers: int | None = None
+
+
 # A viewer count reaches sockets at most this often.
 VIEWERS_INTERVAL_SECONDS = 1.0
 
@@ -109,7 +119,7 @@ class RoomPresence(Generic[P]):
         self,
         process: str,
         schedule_announce: Callable[[], None],
-        publish: Callable[[list[str]], None],
+        publish: Callable[[Notes], None],
     ) -> None:
         self.process = process
         self.local: dict[str, P] = {}
@@ -230,18 +240,21 @@ class RoomPresence(Generic[P]):
 
     # What we tell other processes.
 
-    def announcement(self, peers: Iterable[P] | None = None, joining: bool = False) -> list[str]:
+    def announcement(self, peers: Iterable[P] | None = None, joining: bool = False) -> Notes:
         """Notes announcing `peers` (default: every local editor) and, for a full
         announce, this process's viewer count while it has viewers."""
         chosen = self.local.values() if peers is None else peers
-        payloads = [
-            messages.encode(p.presence_note(joining))
-            for p in chosen
-            if not p.watches_only and not p.closing
-        ]
+        notes = Notes(
+            [
+                messages.encode(p.presence_note(joining))
+                for p in chosen
+                if not p.watches_only and not p.closing
+            ]
+        )
         if peers is None and self.viewers.local:
-            payloads.append(self._viewers_note())
-        return payloads
+            notes.payloads.append(self._viewers_note())
+            notes.viewers = self.viewers.local
+        return notes
 
     async def close(self) -> None:
         """Stop the timers and the fan-out; a count not yet published goes out now
@@ -269,7 +282,7 @@ class RoomPresence(Generic[P]):
 
     def _send_viewers_note(self) -> None:
         if self._viewers_published != self.viewers.local:
-            self._publish([self._viewers_note()])
+            self._publish(Notes([self._viewers_note()], self.viewers.local))
 
     def _send_viewers(self) -> None:
         """Tell each socket the room's count, once, and only when it is news to it."""

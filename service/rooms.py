@@ -20,13 +20,13 @@ from typing import Any
 
 import msgspec
 
-from service import errors, ids, lifetime, messages, metrics
+from service import errors, ids, lifetime, messages, metrics, viewers
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.document import CheckedChanges, Document
 from service.errors import ProtocolError
 from service.listener import Listener
-from service.presence import RoomPresence, clean_name
+from service.presence import Notes, RoomPresence, clean_name
 from service.run_store import load_last_run
 from service.runs import RoomRuns, RoomTarget
 from service.session import Session
@@ -87,6 +87,12 @@ class LiveRoom:
         for update in state.updates:
             self._apply_stored(update)
         self.runs.load(await load_last_run(self._store.pool, self.id))
+        # Viewers that other processes serve already: the first hello counts them.
+        now = time.monotonic()
+        for process, count, age in await viewers.counts_elsewhere(
+            self._store.pool, self.id, self.hub.process, self._settings.presence_expiry_seconds
+        ):
+            self.presence.viewers.heard(process, count, now - age)
         self.loaded = True
         self._pump = asyncio.create_task(self._run_pump(), name=f"pump {self.id}")
 
@@ -204,8 +210,8 @@ class LiveRoom:
     def _broadcast(self, message: str, exclude: str | None = None) -> None:
         self.presence.broadcast(message, exclude)
 
-    def _publish(self, payloads: list[str]) -> None:
-        self.hub.publish(self.channel, payloads)
+    def _publish(self, notes: Notes) -> None:
+        self.hub.publish(self, notes)
 
     # Sessions.
 
@@ -561,17 +567,25 @@ class RoomHub:
         self, room: LiveRoom, sessions: Iterable[Session] | None = None, joining: bool = False
     ) -> None:
         """Announce `sessions` (default: the room's editors, and its viewer count)."""
-        payloads = room.presence.announcement(sessions, joining)
-        if payloads:
+        notes = room.presence.announcement(sessions, joining)
+        if notes.payloads:
             with contextlib.suppress(*DATABASE_FAILURES):
-                await self.store.notify(room.channel, payloads)
+                await self._send(room, notes)
 
-    def publish(self, channel: str, payloads: list[str]) -> None:
+    def publish(self, room: LiveRoom, notes: Notes) -> None:
         async def notify() -> None:
             with contextlib.suppress(*DATABASE_FAILURES):
-                await self.store.notify(channel, payloads)
+                await self._send(room, notes)
 
         self._spawn(notify())
+
+    async def _send(self, room: LiveRoom, notes: Notes) -> None:
+        if notes.viewers is None:
+            await self.store.notify(room.channel, notes.payloads)
+        else:
+            await viewers.notify_counted(
+                self.store.pool, room.id, self.process, notes.viewers, room.channel, notes.payloads
+            )
 
     def schedule_announce(self, room: LiveRoom) -> None:
         if room.announce_pending:

@@ -5,6 +5,13 @@ a room (at most once per interval, and again on every heartbeat while it has
 viewers), and every process sums the latest count heard from each process.
 A process that stops publishing (killed, say) drops out of the sum after the
 presence expiry, as its peers do.
+
+The notes keep the processes that serve a room up to date. A process that
+opens the room later has heard none of them, yet its first hello must count
+every viewer (PROTOCOL.md v2). So each count note is also written to
+`room_viewers`, in the statement that sends it, and a process opening a room
+reads the other processes' counts from there (`counts_elsewhere`) before it
+admits anyone.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import asyncpg
 
 
 class Throttle:
@@ -83,3 +92,43 @@ class ViewerTally:
         for process in gone:
             del self._remote[process]
         return fell
+
+
+# The notes, and this process's count for processes that open the room later
+# (a count of 0 takes its row away). One statement: one round trip, and a count
+# is recorded exactly when it is sent.
+_NOTIFY_COUNTED = """
+WITH counted AS (
+    INSERT INTO room_viewers AS v (room_id, process, viewers)
+    SELECT $1, $2, $3 WHERE $3 > 0
+    ON CONFLICT (room_id, process) DO UPDATE SET viewers = excluded.viewers, noted_at = now()
+), uncounted AS (
+    DELETE FROM room_viewers WHERE $3 = 0 AND room_id = $1 AND process = $2
+)
+SELECT pg_notify($4, p) FROM unnest($5::text[]) AS p
+"""
+
+
+async def notify_counted(
+    pool: asyncpg.Pool, room_id: str, process: str, count: int, channel: str, payloads: list[str]
+) -> None:
+    """Send `payloads` on `channel` and record `count` as `process`'s viewers in the room."""
+    await pool.execute(_NOTIFY_COUNTED, room_id, process, count, channel, payloads)
+
+
+async def counts_elsewhere(
+    pool: asyncpg.Pool, room_id: str, process: str, max_age: float
+) -> list[tuple[str, int, float]]:
+    """(process, viewers, seconds since it was noted) for the other processes that
+    noted a count in the room within `max_age` seconds, the presence expiry: a
+    process that noted nothing for that long is taken for dead, as its notes are."""
+    rows = await pool.fetch(
+        """SELECT process, viewers, extract(epoch FROM now() - noted_at)::float8 AS age
+           FROM room_viewers
+           WHERE room_id = $1 AND process <> $2
+             AND noted_at > now() - make_interval(secs => $3)""",
+        room_id,
+        process,
+        max_age,
+    )
+    return [(r["process"], r["viewers"], r["age"]) for r in rows]

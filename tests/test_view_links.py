@@ -248,6 +248,30 @@ async def test_viewers_are_counted_across_processes_coalesced_and_fall_on_leave(
         await editor.close()
 
 
+async def test_a_process_that_opens_the_room_late_counts_the_viewers_elsewhere(
+    two_servers: list[ServerProcess],
+) -> None:
+    """hello counts the viewers on every process (PROTOCOL.md v2), also on a
+    process that opens the room after another has viewers: it reads their counts
+    when it opens the room, instead of waiting up to a second for their next note."""
+    first, second = two_servers
+    room, view = await new_room(first, "x")
+    editor = await Client.connect(first, room)
+    watching = [await Client.connect(first, view) for _ in range(2)]
+    await viewers_until(editor, 2)
+    # The second count goes out on the one-second pace of count notes (viewers.py).
+    await asyncio.sleep(0.5)
+    late_editor = await Client.connect(second, room)
+    assert late_editor.hello["viewers"] == 2
+    await late_editor.close()  # the second process drops the room again
+    await asyncio.sleep(0.3)
+    late_viewer = await Client.connect(second, view)
+    assert late_viewer.hello["viewers"] == 3
+    await viewers_until(editor, 3)
+    for client in (editor, *watching, late_viewer):
+        await client.close()
+
+
 async def test_viewers_of_a_killed_process_stop_counting(database_url: str) -> None:
     """A process that dies without a word stops publishing its count: the others
     drop it after the presence expiry (3 s here) and the count falls."""
