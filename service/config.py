@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     rooms_burst: int = 30
     autocomplete_per_second: float = 20.0
     autocomplete_burst: int = 40
+    # GET /rooms/{id}, its history and its versions (a version costs a replay).
+    room_reads_per_second: float = 50.0
+    room_reads_burst: int = 200
     sockets_per_client: int = 200
     # Peers whose X-Forwarded-For is believed: IP addresses or CIDR networks.
     trusted_proxies: list[str] = []

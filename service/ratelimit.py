@@ -5,9 +5,12 @@ on different processes; a limit kept in one process's memory would let a
 client through N times over. Both kinds of limit therefore live in Postgres,
 in UNLOGGED tables (migration 000004):
 
-* `POST /rooms` and `POST /autocomplete` take a token from the client's
-  bucket with one call of `pairpad_take_token` (an atomic upsert: concurrent
-  takers queue on the row). Refused: 429 `rate_limited` with `Retry-After`.
+* `POST /rooms`, `POST /autocomplete` and the reads of a room (`GET /rooms/…`:
+  its state, history and old versions, which cost a replay) take a token from
+  the client's bucket for that route with one call of `pairpad_take_token` (an
+  atomic upsert: concurrent takers queue on the row). Refused: 429
+  `rate_limited` with `Retry-After`. Pages, scripts and the other static files
+  are not limited: they cost a file read, and the browser asks for dozens at once.
 * WebSockets: each process counts its own open sockets per client
   (`client_sockets`); opening one checks the sum over live processes under a
   per-client advisory lock. Over the cap: accepted, then closed with 1008.
@@ -48,20 +51,29 @@ class Rate:
     what: str  # for the refusal's message
 
 
+_ROOM_READS = "GET /rooms/*"
+
+
 def http_rates(settings: Settings) -> dict[str, Rate]:
-    """The rate-limited routes (POST only), by path."""
+    """The rate-limited requests, by `METHOD path` (`/*`: every path under it)."""
     rates = {
-        "/rooms": Rate(
+        "POST /rooms": Rate(
             "rooms", settings.rooms_per_minute / 60.0, settings.rooms_burst, "rooms created"
         ),
-        "/autocomplete": Rate(
+        "POST /autocomplete": Rate(
             "autocomplete",
             settings.autocomplete_per_second,
             settings.autocomplete_burst,
             "suggestions asked for",
         ),
+        _ROOM_READS: Rate(
+            "room_reads",
+            settings.room_reads_per_second,
+            settings.room_reads_burst,
+            "reads of rooms and their history",
+        ),
     }
-    return {path: r for path, r in rates.items() if r.per_second > 0 and r.burst >= 1}
+    return {route: r for route, r in rates.items() if r.per_second > 0 and r.burst >= 1}
 
 
 def longest_refill_seconds(settings: Settings) -> float:
@@ -78,6 +90,14 @@ class Limits:
         self.process_id = process_id
         self.rates = http_rates(settings)
         self._proxies = tuple(settings.trusted_proxies)
+
+    def rate_for(self, scope: Scope) -> Rate | None:
+        """The rate that an HTTP request is counted against, if any."""
+        method, path = scope["method"], scope["path"]
+        rate = self.rates.get(f"{method} {path}")
+        if rate is None and method in ("GET", "HEAD") and path.startswith("/rooms/"):
+            rate = self.rates.get(_ROOM_READS)
+        return rate
 
     def client_of(self, scope: Scope) -> str:
         return client_key(scope_client(scope, self._proxies))
@@ -132,12 +152,10 @@ class AbuseLimits:
         limits: Limits | None = (
             getattr(scope["app"].state, "limits", None) if "app" in scope else None
         )
+        rate = limits.rate_for(scope) if limits is not None and scope["type"] == "http" else None
         if limits is None:
             await self.app(scope, receive, send)
-        elif (
-            scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in limits.rates
-        ):
-            rate = limits.rates[scope["path"]]
+        elif rate is not None:
             wait = await limits.take(rate, limits.client_of(scope))
             if wait > 0:
                 metrics.RATE_LIMITED.labels(rate.name).inc()

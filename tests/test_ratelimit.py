@@ -39,6 +39,31 @@ async def test_room_creation_answers_429_with_retry_after_then_recovers(
         assert (await _create(server)).status_code == 201
 
 
+async def test_reads_of_rooms_are_limited_across_workers_and_pages_are_not(
+    database_url: str,
+) -> None:
+    """A room's state, history and versions share one bucket per client, across
+    both workers (PROTOCOL.md: 429 on any route); the page and its files, which a
+    browser fetches by the dozen, are not counted."""
+    env = {"PAIRPAD_ROOM_READS_PER_SECOND": "0.5", "PAIRPAD_ROOM_READS_BURST": "5"}
+    with servers(database_url, 1, workers=2, env=env) as (server,):
+        room = (await _create(server)).json()["roomId"]
+        paths = [f"/rooms/{room}", f"/rooms/{room}/history", f"/rooms/{room}/versions/0"]
+        statuses = []
+        for i in range(8):
+            async with httpx.AsyncClient(base_url=server.http) as http:
+                statuses.append((await http.get(paths[i % 3])).status_code)
+        assert statuses == [200] * 5 + [429] * 3
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            refused = await http.get(f"/rooms/{room}/versions/0")
+            assert refused.json()["error"]["code"] == "rate_limited"
+            assert int(refused.headers["retry-after"]) >= 1
+            for _ in range(10):
+                assert (await http.get(f"/room/{room}")).status_code == 200
+            assert (await http.get("/healthz")).status_code == 200
+            assert (await http.post("/rooms", json={})).status_code == 201
+
+
 async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(database_url: str) -> None:
     """Behind a trusted proxy each forwarded client has its own bucket, keyed by the
     first untrusted hop from the right; from any other peer the header is ignored."""
