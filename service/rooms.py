@@ -61,6 +61,10 @@ class LiveRoom:
         # Each note with its arrival time (perf_counter), for the bus-lag histogram.
         self._inbox: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
+        # The version that this process's push is storing right now (0: none), and
+        # a note of that version that came before the push ended (see push).
+        self._storing = 0
+        self._early_note: tuple[int, str, float] | None = None
         self.announce_pending = False
         # The name each client's updates were last recorded under (service/history.py).
         self._author_names: dict[str, str] = {}
@@ -122,18 +126,38 @@ class LiveRoom:
                 version = int(digits)
                 if version <= self.version:
                     return
-                # The next version while nothing is queued before it and nobody
-                # holds the room: deliver it now, sparing the hop through the pump.
-                if (
-                    version == self.version + 1
-                    and self.loaded
-                    and self._inbox.empty()
-                    and not self.lock.locked()
-                    and self._deliver_next_now(payload)
-                ):
-                    metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
-                    return
+                if version == self.version + 1 and self.loaded and self._inbox.empty():
+                    # The next version while nothing is queued before it and nobody
+                    # holds the room: deliver it now, sparing the hop through the pump.
+                    if not self.lock.locked():
+                        if self._deliver_next_now(payload):
+                            metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
+                            return
+                    elif version == self._storing and self._early_note is None:
+                        # Nearly always our own push's note: Postgres sends it to
+                        # the listener as the writer's commit returns, and it often
+                        # comes first. The push settles it when it ends, under the
+                        # lock that it holds, rather than the pump after it.
+                        self._early_note = (version, payload, arrived)
+                        return
         self._inbox.put_nowait((payload, arrived))
+
+    def _settle_early_note(self) -> None:
+        """At the end of a push (under the lock): the note that came while it was
+        stored is the push's own, already delivered, or, when the push lost its
+        version, the winner's, delivered now, before anything queued after it."""
+        early, self._early_note = self._early_note, None
+        if early is None:
+            return
+        version, payload, arrived = early
+        if version <= self.version:
+            return
+        if version == self.version + 1 and self._deliver_next_now(payload):
+            metrics.COMMIT_SOCKET_REMOTE.observe(time.perf_counter() - arrived)
+            return
+        # Not deliverable from its note (truncated, say): the table has it. Notes
+        # queued after it find the gap and read the table too.
+        self.request_catch_up()
 
     def _deliver_next_now(self, payload: str) -> bool:
         """Apply and broadcast the next update from its note, as the pump would under
@@ -296,28 +320,42 @@ class LiveRoom:
                 session.send(messages.encode(messages.Conflict(version=self.version)))
                 return
             candidate = self._check_push(push)
+            self._storing = self.version + 1
             try:
-                stored = await self._store_push(push, self._unrecorded_name(session))
-                if not stored:
-                    head = await self._store.head_version(self.id)
-                    conflict = messages.Conflict(version=max(head, self.version + 1))
-                    metrics.CONFLICTS.inc()
-                    session.send(messages.encode(conflict))
-                    return
-            except DATABASE_FAILURES as exc:
-                log.warning(
-                    "room %s: push by %s failed in the database: %s",
-                    self.id,
-                    session.client_id,
-                    exc,
-                )
-                session.close(
-                    errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored"
-                )
+                await self._store_and_commit(session, push, candidate, started)
+            finally:
+                self._storing = 0
+                self._settle_early_note()
+
+    async def _store_and_commit(
+        self,
+        session: Session,
+        push: messages.Push,
+        candidate: CheckedChanges | Document,
+        started: float,
+    ) -> None:
+        """Store a checked push and deliver it, or answer why not (the caller holds
+        the lock)."""
+        try:
+            stored = await self._store_push(push, self._unrecorded_name(session))
+            if not stored:
+                head = await self._store.head_version(self.id)
+                conflict = messages.Conflict(version=max(head, self.version + 1))
+                metrics.CONFLICTS.inc()
+                session.send(messages.encode(conflict))
                 return
-            committed = time.perf_counter()
-            self._commit_push(push, candidate)
-            metrics.pushed(len(push.updates), started, committed)
+        except DATABASE_FAILURES as exc:
+            log.warning(
+                "room %s: push by %s failed in the database: %s",
+                self.id,
+                session.client_id,
+                exc,
+            )
+            session.close(errors.WS_INTERNAL_ERROR, "could not tell whether the push was stored")
+            return
+        committed = time.perf_counter()
+        self._commit_push(push, candidate)
+        metrics.pushed(len(push.updates), started, committed)
 
     def _unrecorded_name(self, session: Session) -> str | None:
         """The session's name when its updates from here on must be named anew (its
