@@ -162,7 +162,8 @@ def _whole_number(raw: str | None, field: str, default: int) -> int:
     if not raw.isascii() or not raw.isdigit():
         raise ApiError(422, "invalid_fields", f"{field}: expected a whole number, got {raw[:40]!r}")
     # Past 19 digits it is past any version (and int() refuses beyond 4,300 digits).
-    return min(int(raw), history.MAX_VERSION) if len(raw) <= 19 else history.MAX_VERSION
+    digits = raw.lstrip("0") or "0"
+    return min(int(digits), history.MAX_VERSION) if len(digits) <= 19 else history.MAX_VERSION
 
 
 async def get_history(request: Request) -> Response:

@@ -56,6 +56,8 @@ class LiveRoom:
         # Every socket of the room on this process, editors and viewers, by client id.
         self.sessions = self.presence.local
         self.lock = asyncio.Lock()
+        # Orders this process's viewer-count notes for the room (RoomHub._send).
+        self.counting = asyncio.Lock()
         self.loaded = False
         self.closed = False
         # Each note with its arrival time (perf_counter), for the bus-lag histogram.
@@ -161,7 +163,8 @@ class LiveRoom:
 
     def _deliver_next_now(self, payload: str) -> bool:
         """Apply and broadcast the next update from its note, as the pump would under
-        the lock (which is free, and nothing here awaits); False to leave it to the pump."""
+        the lock (which is free, or held by the push calling this, and nothing here
+        awaits); False to leave it to the pump."""
         try:
             note = messages.decode_note(payload)
             if not isinstance(note, messages.UpdateNote) or note.truncated:
@@ -620,7 +623,12 @@ class RoomHub:
     async def _send(self, room: LiveRoom, notes: Notes) -> None:
         if notes.viewers is None:
             await self.store.notify(room.channel, notes.payloads)
-        else:
+            return
+        # One count at a time, in the order they were taken: a heartbeat's count
+        # and a change's, on two pool connections, could otherwise commit in the
+        # wrong order, and the stale one would stand (here and in every other
+        # process's tally) until it expires.
+        async with room.counting:
             await viewers.notify_counted(
                 self.store.pool, room.id, self.process, notes.viewers, room.channel, notes.payloads
             )

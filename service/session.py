@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -45,6 +46,9 @@ class RoomLink(Protocol):
 
     @property
     def run_target(self) -> RoomTarget: ...
+
+    # The room's current version, for a conflict answered without taking its lock.
+    version: int
 
 
 class _Tagged(msgspec.Struct):
@@ -214,7 +218,8 @@ class Session:
         except msgspec.ValidationError as exc:
             raise ProtocolError("invalid_message", str(exc)) from None
         except msgspec.DecodeError as exc:
-            raise _undecodable(frame, exc, self.watches_only) from None
+            self._undecodable(frame, exc)
+            return
         room = self.room
         assert room is not None
         match message:
@@ -228,6 +233,39 @@ class Session:
             case messages.RunRequest():
                 await self.runs.handle(room.run_target, message)
 
+    def _undecodable(self, frame: str, exc: msgspec.DecodeError) -> None:
+        """Answer a frame that msgspec could not decode, or raise what is wrong with it.
+        JSON may escape a lone surrogate (`"\\ud800"`), which msgspec refuses: such a
+        frame is valid JSON whose text is not well-formed UTF-16, and the answer
+        says so. A push is answered as any push would be: `conflict` when its
+        version is not current, else `invalid_changes` when a change set inserts
+        the lone surrogate (PROTOCOL.md), `invalid_message` when another field holds it."""
+        value = _json_with_lone_surrogate(frame)
+        if value is None:
+            raise ProtocolError("malformed_json", f"not valid JSON: {exc}")
+        kind = value.get("type") if isinstance(value, dict) else None
+        if self.watches_only and kind in _EDITOR_MESSAGES:
+            raise ReadOnly(str(kind))
+        if kind != "push" or type(value.get("version")) is not int:
+            raise ProtocolError("invalid_message", "a string holds a lone surrogate")
+        room = self.room
+        assert room is not None
+        if value["version"] != room.version:
+            metrics.CONFLICTS.inc()
+            self.send(messages.encode(messages.Conflict(version=room.version)))
+            return
+        updates = value.get("updates")
+        changes = (
+            [u.get("changes") for u in updates if isinstance(u, dict)]
+            if isinstance(updates, list)
+            else []
+        )
+        if any(_holds_lone_surrogate(c) for c in changes):
+            raise ProtocolError(
+                "invalid_changes", "a change set inserts a lone surrogate (not well-formed UTF-16)"
+            )
+        raise ProtocolError("invalid_message", "a string holds a lone surrogate")
+
     def _check_viewer_may_send(self, frame: str) -> None:
         """A viewer's push, language or run is read_only, before its body is even
         looked at."""
@@ -239,25 +277,26 @@ class Session:
             raise ReadOnly(kind)
 
 
-def _undecodable(frame: str, exc: msgspec.DecodeError, watches_only: bool) -> ProtocolError:
-    """What is wrong with a frame that msgspec could not decode. JSON may escape a
-    lone surrogate (`"\\ud800"`), which msgspec refuses; the frame is then valid
-    JSON with text that is not well-formed UTF-16, and the answer names that:
-    `invalid_changes` for a push, whose inserted text must be well-formed."""
+# Past this size a frame that msgspec refused is only called malformed: parsing it
+# again in Python to tell why would stall the event loop for a long frame.
+_RECLASSIFY_LIMIT = 64 * 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json_with_lone_surrogate(frame: str) -> Any:
+    """The frame's JSON value when it is valid JSON holding a lone surrogate (the
+    one thing JSON allows that msgspec refuses), else None."""
+    if len(frame) > _RECLASSIFY_LIMIT or not _SURROGATE_ESCAPE.search(frame):
+        return None
     try:
-        value = json.loads(frame)
+        value = json.loads(frame, parse_constant=_not_json)
     except (ValueError, RecursionError):
-        return ProtocolError("malformed_json", f"not valid JSON: {exc}")
-    if not _holds_lone_surrogate(value):
-        return ProtocolError("malformed_json", f"not valid JSON: {exc}")
-    kind = value.get("type") if isinstance(value, dict) else None
-    if watches_only and kind in _EDITOR_MESSAGES:
-        return ReadOnly(kind)
-    if kind == "push":
-        return ProtocolError(
-            "invalid_changes", "a change set inserts a lone surrogate (not well-formed UTF-16)"
-        )
-    return ProtocolError("invalid_message", "a string holds a lone surrogate")
+        return None
+    return value if _holds_lone_surrogate(value) else None
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _holds_lone_surrogate(value: object) -> bool:

@@ -201,6 +201,11 @@ async def test_numbers_past_any_version_are_named_as_asked(server: ServerProcess
             error = response.json()["error"]
             assert error["code"] == "version_not_found"
             assert error["message"].startswith(f"version {asked[:40]} is not stored"), error
+        # Leading zeros do not make a number bigger.
+        zeros = "0" * 30
+        assert (await http.get(f"/rooms/{room}/versions/{zeros}")).json()["version"] == 0
+        page = await http.get(f"/rooms/{room}/history?after={zeros}&limit={zeros}7")
+        assert page.json() == {"version": 0, "oldest": 0, "updates": []}
         past = await http.get(f"/rooms/{room}/history?after={huge}")
         assert past.json() == {"version": 0, "oldest": 0, "updates": []}
         too_many = await http.get(f"/rooms/{room}/history?limit={huge}")

@@ -127,6 +127,22 @@ async def test_lone_surrogate_insert_is_invalid_changes(server: ServerProcess, l
     assert "lone surrogate" in error["message"]
     await ada.socket.send('{"type": "presence", "selection": null, "name": "a\\ud800"}')
     assert (await ada.recv_type("error"))["code"] == "invalid_message"
+    # A push's version is checked first, as for any push; a lone surrogate outside
+    # the change sets is not a change-set error.
+    await ada.socket.send(
+        f'{{"type":"push","version":5,"updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
+    )
+    assert await ada.recv_type("conflict") == {"type": "conflict", "version": 0}
+    await ada.socket.send(
+        '{"type":"push","version":0,"updates":[{"clientId":"\\ud800","changes":[2]}]}'
+    )
+    assert (await ada.recv_type("error"))["code"] == "invalid_message"
+    # Past 64 KiB the server does not parse a refused frame again to tell why.
+    padding = "x" * 70_000
+    await ada.socket.send(
+        f'{{"type":"push","version":0,"pad":"{padding}","updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
+    )
+    assert (await ada.recv_type("error"))["code"] == "malformed_json"
     assert (await room_state(server, room))["version"] == 0
     await ada.push(0, [2, [0, "c"]])
     assert (await ada.recv_type("update"))["version"] == 1
