@@ -13,6 +13,11 @@ back cost, per batch, about a tenth of what the rest of an edit costs a
 process, and while anyone types the next push is rarely more than a few
 milliseconds away.
 
+While the writer lingers with nothing in flight, a push writes its own batch on
+the lingering connection: the hand-over to the writer's task and the answer back
+would cost the push two wake-ups of the event loop, each behind whatever else is
+ready to run. Pushes that arrive meanwhile queue and go to the task as before.
+
 `ON CONFLICT DO NOTHING` keeps the version check per row: a row whose
 (room_id, version) exists already is skipped, fires no trigger, and comes back
 as "taken", while the rest of the batch commits.
@@ -109,6 +114,12 @@ class UpdateWriter:
         self._flushing: asyncio.Task[None] | None = None
         self._more = asyncio.Event()
         self._closing = False
+        # The connection that the flush task lingers on, whether a batch is being
+        # written on it (by the task or by a push), and whether a push's write
+        # failed on it, so that it must go back to the pool.
+        self._conn: PoolConnectionProxy[asyncpg.Record] | None = None
+        self._busy = False
+        self._spoiled = False
         # When the last push came, and the one timer that ends an idle linger: a
         # timeout per wait would cost, per batch, a good part of what it saves.
         self._last_push = 0.0
@@ -125,11 +136,30 @@ class UpdateWriter:
         pending = _Pending(room_id, version, client_id, changes, name, loop.create_future())
         self._queue.append(pending)
         self._last_push = loop.time()
-        if self._flushing is None or self._flushing.done():
+        if self._conn is not None and not self._busy and len(self._queue) == 1:
+            await self._write_here(self._conn)
+        elif self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         else:
             self._more.set()
         return await pending.done
+
+    async def _write_here(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
+        """Write the one queued push, the caller's, from its own task on the
+        connection the flush task lingers on. Only its own: a pusher may be
+        cancelled mid-write (its socket closed), and nobody else's answer may hang
+        on that. What this leaves queued (a retry) or undone (a broken connection)
+        goes to the flush task."""
+        self._busy = True
+        try:
+            # When cancelled, asyncpg cancels the query, and the connection's next
+            # query waits for that by itself.
+            if not await self._write(conn, self._take_batch()):
+                self._spoiled = True
+        finally:
+            self._busy = False
+            if self._queue or self._spoiled or self._idle or self._closing:
+                self._more.set()
 
     async def close(self) -> None:
         """End the lingering, give the connection back; queued pushes are written first."""
@@ -157,32 +187,50 @@ class UpdateWriter:
 
     async def _flush_on(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
         """Write batches on one connection for as long as pushes keep coming, and
-        LINGER seconds after the last."""
-        while await self._next_push():
-            batch = self._take_batch()
-            metrics.BATCH_SIZE.observe(len(batch))
-            try:
-                stored = await self._insert(conn, batch)
-            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
-                # The transaction rolled back, so nothing was stored: try again.
-                self._queue[:0] = batch
-                continue
-            except (asyncpg.DataError, asyncpg.ForeignKeyViolationError):
-                # One malformed row (or a room deleted meanwhile) must not sink its
-                # neighbours: retry them alone.
-                for pending in batch:
-                    await self._settle_alone(conn, pending)
-                continue
-            except DATABASE_FAILURES as exc:
-                for pending in batch:
-                    _fail(pending, exc)
-                return  # the connection may be broken: the next batch takes another
+        LINGER seconds after the last; pushes may write on it meanwhile."""
+        self._conn = conn
+        try:
+            while await self._next_push():
+                self._busy = True
+                try:
+                    if not await self._write(conn, self._take_batch()):
+                        return  # the connection may be broken: the next batch takes another
+                finally:
+                    self._busy = False
+        finally:
+            self._conn = None
+            self._spoiled = False
+
+    async def _write(
+        self, conn: PoolConnectionProxy[asyncpg.Record], batch: list[_Pending]
+    ) -> bool:
+        """Write one batch and answer its pushes; False when the connection may be
+        broken. A batch to try again goes back to the front of the queue."""
+        metrics.BATCH_SIZE.observe(len(batch))
+        try:
+            stored = await self._insert(conn, batch)
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+            # The transaction rolled back, so nothing was stored: try again.
+            self._queue[:0] = batch
+            return True
+        except (asyncpg.DataError, asyncpg.ForeignKeyViolationError):
+            # One malformed row (or a room deleted meanwhile) must not sink its
+            # neighbours: retry them alone.
             for pending in batch:
-                _settle(pending, (pending.room_id, pending.version) in stored)
+                await self._settle_alone(conn, pending)
+            return True
+        except DATABASE_FAILURES as exc:
+            for pending in batch:
+                _fail(pending, exc)
+            return False
+        for pending in batch:
+            _settle(pending, (pending.room_id, pending.version) in stored)
+        return True
 
     async def _next_push(self) -> bool:
-        """True once a push is queued; False when none came within the linger."""
-        while not self._queue and not self._closing and not self._idle:
+        """True once a push is queued and the connection is free; False when none
+        came within the linger, or a push left the connection unusable."""
+        while self._busy or not (self._queue or self._closing or self._idle or self._spoiled):
             if self._idle_check is None:
                 self._idle_check = asyncio.get_running_loop().call_later(
                     self._linger, self._check_idle
@@ -190,7 +238,7 @@ class UpdateWriter:
             self._more.clear()
             await self._more.wait()
         self._idle = False
-        return bool(self._queue)
+        return bool(self._queue) and not self._spoiled
 
     def _check_idle(self) -> None:
         """Ends the linger once no push came for LINGER seconds, else looks again then."""

@@ -179,3 +179,60 @@ async def test_the_writer_keeps_its_connection_between_pushes_then_gives_it_back
         assert text.count("[") >= 4
     finally:
         await pool.close()
+
+
+async def test_a_push_while_the_writer_lingers_is_written_by_its_own_task(
+    database_url: str,
+) -> None:
+    """With the connection lingering and nothing in flight, the pushing task writes its
+    row itself; pushes that come while it does are queued and written by the writer's
+    task, and all are answered."""
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        store = Store(pool)
+        for i in range(4):
+            await store.create_room(f"lead-room-{i}", "python", "")
+        writer = UpdateWriter(pool)
+        assert await writer.store("lead-room-0", 1, "ada", '[[0, "a"]]') is True
+        writers: list[asyncio.Task[object] | None] = []
+        insert = writer._insert
+
+        async def recording_insert(conn: object, batch: list[object]) -> set[tuple[str, int]]:
+            writers.append(asyncio.current_task())
+            return await insert(conn, batch)  # type: ignore[arg-type]
+
+        writer._insert = recording_insert  # type: ignore[method-assign]
+        lead = asyncio.create_task(writer.store("lead-room-1", 1, "ada", '[[0, "a"]]'))
+        await asyncio.sleep(0)  # the leader's insert is in flight
+        queued = [writer.store(f"lead-room-{i}", 1, "bob", '[[0, "b"]]') for i in (2, 3)]
+        assert await asyncio.gather(lead, *queued) == [True, True, True]
+        assert writers == [lead, writer._flushing]
+    finally:
+        await pool.close()
+
+
+async def test_a_push_cancelled_while_writing_on_the_lingering_connection(
+    database_url: str,
+) -> None:
+    """A pusher whose socket closes while it writes on the lingering connection leaves
+    that connection cancelling its query; the next push waits for that and is written."""
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("cancel-room1", "python", "")
+        writer = UpdateWriter(pool)
+        assert await writer.store("cancel-room1", 1, "ada", '[[0, "a"]]') is True
+        gone = asyncio.create_task(writer.store("cancel-room1", 2, "ada", '[1, [0, "b"]]'))
+        await asyncio.sleep(0)  # its insert is in flight on the lingering connection
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        head = await pool.fetchval(
+            "SELECT max(version) FROM updates WHERE room_id = 'cancel-room1'"
+        )
+        next_version = head + 1
+        after = writer.store("cancel-room1", next_version, "ada", f'[{head}, [0, "c"]]')
+        assert await asyncio.wait_for(after, 5) is True
+        await writer.close()
+    finally:
+        await pool.close()
