@@ -4,6 +4,7 @@ version-checked and announced on its own."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 import pytest
@@ -194,12 +195,12 @@ async def test_a_push_while_the_writer_lingers_is_written_by_its_own_task(
             await store.create_room(f"lead-room-{i}", "python", "")
         writer = UpdateWriter(pool)
         assert await writer.store("lead-room-0", 1, "ada", '[[0, "a"]]') is True
-        writers: list[asyncio.Task[object] | None] = []
+        writers: list[asyncio.Task[Any] | None] = []
         insert = writer._insert
 
-        async def recording_insert(conn: object, batch: list[object]) -> set[tuple[str, int]]:
+        async def recording_insert(conn: Any, batch: Any) -> set[tuple[str, int]]:
             writers.append(asyncio.current_task())
-            return await insert(conn, batch)  # type: ignore[arg-type]
+            return await insert(conn, batch)
 
         writer._insert = recording_insert  # type: ignore[method-assign]
         lead = asyncio.create_task(writer.store("lead-room-1", 1, "ada", '[[0, "a"]]'))
