@@ -24,23 +24,23 @@ describe("OutputCoalescer", () => {
     c.push("stdout", "b");
     c.push("stderr", "E");
     c.push("stdout", "c");
-    expect(c.take()).toEqual([
+    expect(c.take(0)).toEqual([
       { stream: "stdout", text: "ab" },
       { stream: "stderr", text: "E" },
       { stream: "stdout", text: "c" },
     ]);
     expect(c.empty).toBe(true);
-    expect(c.take()).toEqual([]);
+    expect(c.take(0)).toEqual([]);
   });
   it("hands out pieces of at most 1,024 units", () => {
     const c = new OutputCoalescer();
     c.push("stdout", "y".repeat(2500));
-    expect(c.take().map((p) => p.text.length)).toEqual([1024, 1024, 452]);
+    expect(c.take(0).map((p) => p.text.length)).toEqual([1024, 1024, 452]);
   });
   it("replaces lone surrogates, which the wire refuses", () => {
     const c = new OutputCoalescer();
     c.push("stdout", "a\uD800b\uDC00");
-    expect(c.take()).toEqual([{ stream: "stdout", text: "a\uFFFDb\uFFFD" }]);
+    expect(c.take(0)).toEqual([{ stream: "stdout", text: "a\uFFFDb\uFFFD" }]);
   });
 });
 
@@ -49,5 +49,28 @@ describe("utf8Bytes", () => {
     for (const text of ["abc", "é", "€", "😀", "a😀é"]) {
       expect(utf8Bytes(text)).toBe(new TextEncoder().encode(text).length);
     }
+  });
+});
+
+describe("OutputCoalescer pacing", () => {
+  it("lets output after a quiet spell go at once and holds a burst for the next flush", () => {
+    const c = new OutputCoalescer(50);
+    c.push("stdout", "first\n");
+    expect(c.due(1000)).toBe(true);
+    expect(c.take(1000)).toHaveLength(1);
+    c.push("stdout", "soon after\n");
+    expect(c.due(1010)).toBe(false);
+    expect(c.due(1050)).toBe(true);
+  });
+
+  it("does not start an interval on a flush that sent nothing", () => {
+    const c = new OutputCoalescer(50);
+    c.push("stdout", "a\n");
+    c.take(1000);
+    // The periodic flush at 1040 finds nothing: the next line, at 1060, is 60 ms
+    // after the last one sent and goes at once.
+    expect(c.take(1040)).toEqual([]);
+    c.push("stdout", "b\n");
+    expect(c.due(1060)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What a run writes, coalesced for the socket: pieces of one stream are joined
- * until the next flush (about every 50 ms), then cut into messages of at most
+ * until the next flush (at most every 50 ms), then cut into messages of at most
  * 1,024 UTF-16 units, never between the two halves of a surrogate pair.
  */
 import { MAX_RUN_TEXT_UNITS, type RunOutputPiece, type RunStream } from "../../protocol/messages";
@@ -25,8 +25,17 @@ export function splitUnits(text: string, max: number = MAX_RUN_TEXT_UNITS): stri
   return pieces;
 }
 
+/**
+ * Holds a run's output between flushes. Output after a quiet spell (nothing
+ * sent for `intervalMs`) is due at once; the rest waits for the caller's next
+ * periodic flush. Only a flush that sent something starts a new interval: the
+ * periodic flush of nothing must not hold back the next line.
+ */
 export class OutputCoalescer {
   private pending: RunOutputPiece[] = [];
+  private lastSent = -Infinity;
+
+  constructor(private readonly intervalMs: number = 50) {}
 
   push(stream: RunStream, text: string): void {
     if (text === "") return;
@@ -39,13 +48,19 @@ export class OutputCoalescer {
     return this.pending.length === 0;
   }
 
+  /** Whether what was pushed should be taken now (`now` in milliseconds). */
+  due(now: number): boolean {
+    return now - this.lastSent >= this.intervalMs;
+  }
+
   /** Everything pushed since the last call, as messages' worth of output. */
-  take(): RunOutputPiece[] {
+  take(now: number): RunOutputPiece[] {
     const out: RunOutputPiece[] = [];
     for (const piece of this.pending) {
       for (const text of splitUnits(wellFormed(piece.text))) out.push({ stream: piece.stream, text });
     }
     this.pending = [];
+    if (out.length) this.lastSent = now;
     return out;
   }
 }

@@ -57,7 +57,6 @@ interface ActiveRun {
   started: number;
   output: OutputCoalescer;
   sharedBytes: number;
-  lastFlush: number;
   python: boolean;
   flushTimer: ReturnType<typeof setInterval>;
   limitTimer: ReturnType<typeof setTimeout> | null;
@@ -73,8 +72,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
     let starting = false;
 
     const flush = (run: ActiveRun) => {
-      run.lastFlush = performance.now();
-      const pieces = run.output.take();
+      const pieces = run.output.take(performance.now());
       // One dispatch per stream change for this page, however many messages for the room.
       let shown: { stream: RunOutputPiece["stream"]; text: string } | null = null;
       for (const piece of pieces) {
@@ -129,7 +127,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         case "output":
           run.output.push(message.stream, message.text);
           // The first output after a quiet spell goes at once; the rest waits for the timer.
-          if (performance.now() - run.lastFlush >= FLUSH_MS) flush(run);
+          if (run.output.due(performance.now())) flush(run);
           break;
         case "truncated":
           flush(run); // what came before the cut is kept
@@ -176,9 +174,8 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         runId,
         shared: true,
         started: performance.now(),
-        output: new OutputCoalescer(),
+        output: new OutputCoalescer(FLUSH_MS),
         sharedBytes: 0,
-        lastFlush: 0,
         python: target === "python",
         flushTimer: setInterval(() => flush(run), FLUSH_MS),
         limitTimer: null,
