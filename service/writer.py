@@ -150,14 +150,12 @@ class UpdateWriter:
         cancelled mid-write (its socket closed), and nobody else's answer may hang
         on that. What this leaves queued (a retry) or undone (a broken connection)
         goes to the flush task."""
-        self._busy = True
         try:
             # When cancelled, asyncpg cancels the query, and the connection's next
             # query waits for that by itself.
-            if not await self._write(conn, self._take_batch()):
+            if not await self._write_next(conn):
                 self._spoiled = True
         finally:
-            self._busy = False
             if self._queue or self._spoiled or self._idle or self._closing:
                 self._more.set()
 
@@ -191,15 +189,19 @@ class UpdateWriter:
         self._conn = conn
         try:
             while await self._next_push():
-                self._busy = True
-                try:
-                    if not await self._write(conn, self._take_batch()):
-                        return  # the connection may be broken: the next batch takes another
-                finally:
-                    self._busy = False
+                if not await self._write_next(conn):
+                    return  # the connection may be broken: the next batch takes another
         finally:
             self._conn = None
             self._spoiled = False
+
+    async def _write_next(self, conn: PoolConnectionProxy[asyncpg.Record]) -> bool:
+        """Write the next batch on `conn`, which is busy meanwhile (see `_write`)."""
+        self._busy = True
+        try:
+            return await self._write(conn, self._take_batch())
+        finally:
+            self._busy = False
 
     async def _write(
         self, conn: PoolConnectionProxy[asyncpg.Record], batch: list[_Pending]

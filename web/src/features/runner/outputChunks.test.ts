@@ -19,7 +19,7 @@ describe("splitUnits", () => {
 
 describe("OutputCoalescer", () => {
   it("merges writes of one stream until taken", () => {
-    const c = new OutputCoalescer();
+    const c = new OutputCoalescer(50);
     c.push("stdout", "a");
     c.push("stdout", "b");
     c.push("stderr", "E");
@@ -33,12 +33,12 @@ describe("OutputCoalescer", () => {
     expect(c.take(0)).toEqual([]);
   });
   it("hands out pieces of at most 1,024 units", () => {
-    const c = new OutputCoalescer();
+    const c = new OutputCoalescer(50);
     c.push("stdout", "y".repeat(2500));
     expect(c.take(0).map((p) => p.text.length)).toEqual([1024, 1024, 452]);
   });
   it("replaces lone surrogates, which the wire refuses", () => {
-    const c = new OutputCoalescer();
+    const c = new OutputCoalescer(50);
     c.push("stdout", "a\uD800b\uDC00");
     expect(c.take(0)).toEqual([{ stream: "stdout", text: "a\uFFFDb\uFFFD" }]);
   });

@@ -35,7 +35,7 @@ export class OutputCoalescer {
   private pending: RunOutputPiece[] = [];
   private lastSent = -Infinity;
 
-  constructor(private readonly intervalMs: number = 50) {}
+  constructor(private readonly intervalMs: number) {}
 
   push(stream: RunStream, text: string): void {
     if (text === "") return;
