@@ -196,11 +196,22 @@ class UpdateNote(msgspec.Struct, tag="update", tag_field="type", rename="camel")
     truncated: bool = False
 
 
+# A viewer socket that joined a process, named in that process's next count
+# note, so that an older socket of the same client on another process is
+# replaced (4409) as an editor's is by its joining presence note.
+class JoinedViewer(msgspec.Struct, rename="camel"):
+    client_id: str
+    socket: str
+    joined_at: int
+
+
 # One process's own count of a room's viewer sockets (the `viewers` message
 # carries the sum over processes); `process` tells the processes apart.
-class ViewersNote(msgspec.Struct, tag="viewers", tag_field="type"):
+# `joined` lists the viewers that joined it since its previous note.
+class ViewersNote(msgspec.Struct, tag="viewers", tag_field="type", omit_defaults=True):
     count: int
     process: str
+    joined: list[JoinedViewer] = []
 
 
 # A run message as relayed: on the bus and, without `seq`, to the room's other

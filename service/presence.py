@@ -69,6 +69,7 @@ class LocalPeer(Protocol):
 
     client_id: str
     socket_id: str
+    joined_at_ms: int
     replaced: bool
     # The last viewer count this socket was told, so that nobody hears it twice.
     viewers_seen: int
@@ -87,7 +88,7 @@ class LocalPeer(Protocol):
 
     def presence_note(self, joining: bool = False) -> PresenceNote: ...
 
-    def newer_than(self, note: PresenceNote) -> bool: ...
+    def newer_than(self, joined_at_ms: int, socket_id: str) -> bool: ...
 
 
 P = TypeVar("P", bound=LocalPeer)
@@ -104,6 +105,9 @@ class Notes:
 
 # A viewer count reaches sockets at most this often.
 VIEWERS_INTERVAL_SECONDS = 1.0
+# Joined viewers named per count note: at most ~130 bytes each, so a note stays
+# well under the 8,000 bytes of NOTIFY; a burst of joins takes several notes.
+JOINED_PER_NOTE = 50
 
 
 class RoomPresence(Generic[P]):
@@ -135,6 +139,8 @@ class RoomPresence(Generic[P]):
         self._publish = publish
         self.viewers = ViewerTally()
         self._viewers_published = 0
+        # Viewer sockets that joined since the last count note, which names them.
+        self._joined: list[messages.JoinedViewer] = []
         # Trailing: a burst of joins (a class opening the link) costs each socket
         # one count per second of the burst, not one more at its start.
         self._show_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers, leading=False)
@@ -160,6 +166,13 @@ class RoomPresence(Generic[P]):
         self._by_role(peer)[peer.client_id] = peer
         change = int(peer.watches_only) - int(previous is not None and previous.watches_only)
         self._count_local(change)
+        if peer.watches_only:
+            # Named in the next count note: an older socket of this client on
+            # another process is replaced then (a viewer reconnecting elsewhere).
+            self._joined.append(
+                messages.JoinedViewer(peer.client_id, peer.socket_id, peer.joined_at_ms)
+            )
+            self._publish_viewers.request()
 
     def remove(self, peer: P) -> bool:
         """Forget a socket; True when it was current (not replaced) and so left."""
@@ -172,6 +185,12 @@ class RoomPresence(Generic[P]):
 
     def _by_role(self, peer: P) -> dict[str, P]:
         return self._watchers if peer.watches_only else self._editors
+
+    def _replace(self, local: P) -> None:
+        """Close a local socket whose client joined again through another process."""
+        self.remove(local)
+        local.replaced = True
+        local.close(errors.WS_REPLACED, "replaced by a newer connection")
 
     def broadcast(self, message: str, exclude: str | None = None) -> None:
         """To every local socket but `exclude` (an editor's client id): editors at
@@ -189,12 +208,10 @@ class RoomPresence(Generic[P]):
         # neither hides the editor's presence nor is replaced by it.
         local = self._editors.get(note.client_id)
         if local is not None and local.socket_id != note.socket:
-            if note.joined_at is None or local.newer_than(note):
+            if note.joined_at is None or local.newer_than(note.joined_at, note.socket):
                 return  # news of an older socket of this client elsewhere
             # The client reconnected through another process: that socket wins.
-            self.remove(local)
-            local.replaced = True
-            local.close(errors.WS_REPLACED, "replaced by a newer connection")
+            self._replace(local)
             local = None
         if local is None:
             known = self.remote.get(note.client_id)
@@ -222,6 +239,12 @@ class RoomPresence(Generic[P]):
     def heard_viewers(self, note: messages.ViewersNote) -> None:
         if note.process == self.process:
             return  # our own count, back from the channel
+        for joined in note.joined:
+            # Editors are never replaced by a viewer claiming their id, nor
+            # viewers by an editor (see `heard_presence`).
+            local = self._watchers.get(joined.client_id)
+            if local is not None and not local.newer_than(joined.joined_at, joined.socket):
+                self._replace(local)  # the viewer reconnected through another process
         if self.viewers.heard(note.process, note.count):
             # A process new to this room: it learns our count (and editors) soon.
             self._schedule_announce()
@@ -252,7 +275,7 @@ class RoomPresence(Generic[P]):
             ]
         )
         if peers is None and self.viewers.local:
-            notes.payloads.append(self._viewers_note())
+            notes.payloads.extend(self._viewers_notes([]))
             notes.viewers = self.viewers.local
         return notes
 
@@ -276,13 +299,19 @@ class RoomPresence(Generic[P]):
             self._publish_viewers.request()
             self._show_viewers.request()
 
-    def _viewers_note(self) -> str:
-        self._viewers_published = self.viewers.local
-        return messages.encode(messages.ViewersNote(count=self.viewers.local, process=self.process))
+    def _viewers_notes(self, joined: list[messages.JoinedViewer]) -> list[str]:
+        """This process's count, in one note, or in several that name `joined`."""
+        self._viewers_published = count = self.viewers.local
+        chunks = [joined[i : i + JOINED_PER_NOTE] for i in range(0, len(joined), JOINED_PER_NOTE)]
+        return [
+            messages.encode(messages.ViewersNote(count=count, process=self.process, joined=chunk))
+            for chunk in chunks or [[]]
+        ]
 
     def _send_viewers_note(self) -> None:
-        if self._viewers_published != self.viewers.local:
-            self._publish(Notes([self._viewers_note()], self.viewers.local))
+        if self._viewers_published != self.viewers.local or self._joined:
+            joined, self._joined = self._joined, []
+            self._publish(Notes(self._viewers_notes(joined), self.viewers.local))
 
     def _send_viewers(self) -> None:
         """Tell each socket the room's count, once, and only when it is news to it."""

@@ -172,9 +172,10 @@ class Session:
             viewport=self.viewport,
         )
 
-    def newer_than(self, note: messages.PresenceNote) -> bool:
-        assert note.joined_at is not None
-        return (self.joined_at_ms, self.socket_id) > (note.joined_at, note.socket)
+    def newer_than(self, joined_at_ms: int, socket_id: str) -> bool:
+        """Whether this socket joined after another socket of the same client (the
+        socket id breaks a tie of the clocks)."""
+        return (self.joined_at_ms, self.socket_id) > (joined_at_ms, socket_id)
 
     # Incoming.
 

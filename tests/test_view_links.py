@@ -394,3 +394,35 @@ async def test_a_viewer_claiming_an_editors_client_id_displaces_nobody(
     assert (await ada.recv_type("update"))["version"] == 2  # still open, still editing
     for client in (ada, bob, same_process, other_process):
         await client.close()
+
+
+async def test_a_viewer_reconnecting_through_another_process_replaces_its_old_socket(
+    two_servers: list[ServerProcess],
+) -> None:
+    """A viewer that reconnects with its client id through another process while
+    its old socket still looks open (a dropped network, say) replaces it there with
+    4409, as an editor does, so it is counted once; the newest socket wins each
+    time the viewer moves."""
+    first, second = two_servers
+    room, view = await new_room(first, "x")
+    editor = await Client.connect(first, room)
+    old = await Client.connect(first, view, clientId="viewer-1")
+    await viewers_until(editor, 1)
+    moved = await Client.connect(second, view, clientId="viewer-1")
+    assert moved.hello["clientId"] == "viewer-1"
+    assert await old.close_code(timeout=5) == 4409
+    # Counted once: 2 for a moment at most, then 1 (counts go out once a second).
+    await asyncio.sleep(1.5)
+    counts = [m["count"] for m in await drain(editor, quiet=0.3) if m["type"] == "viewers"]
+    assert not counts or counts[-1] == 1, counts
+    other_editor = await Client.connect(second, room)
+    assert other_editor.hello["viewers"] == 1
+    await other_editor.close()
+    await editor.push(0, insert(1, 1, "!"))
+    assert (await moved.recv_type("update"))["version"] == 1  # the new socket stays
+    back = await Client.connect(first, view, clientId="viewer-1")
+    assert await moved.close_code(timeout=5) == 4409
+    await editor.push(1, insert(2, 2, "?"))
+    assert (await back.recv_type("update"))["version"] == 2
+    for client in (editor, back):
+        await client.close()
