@@ -93,6 +93,9 @@ async def test_python_javascript_and_typescript_runs_are_shared(
     await expect(entry).to_have_attribute("data-status", "error", timeout=PYTHON_SECONDS * 1000)
     output = await entry.get_by_test_id("run-output").inner_text()
     assert "hello from python" in output and "ValueError: boom" in output
+    # The traceback starts at the room's code, not in Pyodide's own frames.
+    assert 'File "<room>", line 2, in <module>' in output and "_pyodide" not in output
+    assert 'raise ValueError("boom")' in output  # the line itself, quoted as CPython would
     stderr = await entry.locator('[data-stream="stderr"]').all_inner_texts()
     assert any("ValueError: boom" in text for text in stderr)
     theirs = last_entry(bob)

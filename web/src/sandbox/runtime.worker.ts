@@ -13,6 +13,7 @@ import {
   WORKER_OUTPUT_CAP,
   type WorkerRun,
 } from "./protocol";
+import { ROOM_FILE, roomJavaScriptStack, roomPythonTraceback } from "./tracebacks";
 
 const post = (message: FromWorker) => postMessage(message);
 // The DOM lib does not describe worker globals; this one is all we use of them.
@@ -60,9 +61,14 @@ function write(stream: SandboxStream, text: string): void {
   else flushSoon();
 }
 
+// The blob: URL that this run's JavaScript was loaded from, which its stacks name.
+let scriptUrl: string | null = null;
+
 function describe(value: unknown): string {
   if (typeof value === "string") return value;
-  if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
+  if (value instanceof Error) {
+    return value.stack ? roomJavaScriptStack(value.stack, scriptUrl) : `${value.name}: ${value.message}`;
+  }
   try {
     const json = JSON.stringify(value);
     if (json !== undefined) return json;
@@ -139,6 +145,7 @@ async function runJavaScript(code: string): Promise<"ok" | "error"> {
   const url = URL.createObjectURL(
     new Blob([`self.__pairpadRun = (async () => {${code}\n})();`], { type: "text/javascript" }),
   );
+  scriptUrl = url;
   try {
     importScripts(url);
     await scope.__pairpadRun;
@@ -212,13 +219,23 @@ async function runPython(code: string, files: PyodideFiles | undefined): Promise
       },
     });
   }
+  // Tracebacks quote the lines of the files they pass through: give them the
+  // room's code, which is no file (an mtime of None keeps the entry cached).
+  const setup = py.globals.get("dict")();
+  setup.set("source", code);
+  setup.set("name", ROOM_FILE);
+  py.runPython(
+    "import linecache; linecache.cache[name] = (len(source), None, source.splitlines(True), name)",
+    { globals: setup },
+  );
+  setup.destroy();
   const globals = py.globals.get("dict")();
   globals.set("__name__", "__main__");
   try {
-    await py.runPythonAsync(code, { globals, filename: "<room>" });
+    await py.runPythonAsync(code, { globals, filename: ROOM_FILE });
     return "ok";
   } catch (error) {
-    write("stderr", error instanceof Error ? error.message : String(error));
+    write("stderr", error instanceof Error ? roomPythonTraceback(error.message) : String(error));
     return "error";
   } finally {
     py.runPython("import sys; sys.stdout.flush(); sys.stderr.flush()");

@@ -60,6 +60,9 @@ interface ActiveRun {
   python: boolean;
   flushTimer: ReturnType<typeof setInterval>;
   limitTimer: ReturnType<typeof setTimeout> | null;
+  /** When the code began to run: the time limit and the duration count from
+   * here, so that loading Python the first time counts against neither. */
+  running: number | null;
 }
 
 const newRunId = () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
@@ -98,7 +101,8 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       clearInterval(run.flushTimer);
       if (run.limitTimer !== null) clearTimeout(run.limitTimer);
       frame?.forget(run.runId);
-      const durationMs = Math.round(performance.now() - run.started);
+      // A run stopped before its code began lasted from the press of Run.
+      const durationMs = Math.round(performance.now() - (run.running ?? run.started));
       try {
         flush(run);
       } finally {
@@ -114,6 +118,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
 
     const startLimit = (run: ActiveRun) => {
       if (run.limitTimer !== null) return;
+      run.running = performance.now();
       run.limitTimer = setTimeout(() => {
         frame?.stop(run.runId);
         run.output.push("stderr", `\n[stopped: the ${api.getState().runner.timeLimitMs / 1000} s time limit passed]\n`);
@@ -179,6 +184,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         python: target === "python",
         flushTimer: setInterval(() => flush(run), FLUSH_MS),
         limitTimer: null,
+        running: null,
       };
       active = run;
       const language = state.room.language;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { roomJavaScriptStack, roomPythonTraceback } from "./tracebacks";
+
+// As Pyodide 0.28 words a run that fails in the room's code.
+const NAME_ERROR = `Traceback (most recent call last):
+  File "/lib/python314.zip/_pyodide/_base.py", line 619, in eval_code_async
+    await CodeRunner(
+    ...<10 lines>...
+    .run_async(globals, locals)
+  File "/lib/python314.zip/_pyodide/_base.py", line 420, in run_async
+    coroutine = eval(self.code, globals, locals)
+  File "<room>", line 6, in <module>
+    greet()
+  File "<room>", line 2, in greet
+    return json.loads("{")
+  File "/lib/python314.zip/json/__init__.py", line 352, in loads
+    return _default_decoder.decode(s)
+json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)`;
+
+const SYNTAX_ERROR = `Traceback (most recent call last):
+  File "/lib/python314.zip/_pyodide/_base.py", line 597, in eval_code_async
+    return await CodeRunner(
+  File "/lib/python314.zip/_pyodide/_base.py", line 285, in __init__
+    self.ast = next(self._gen)
+  File "<room>", line 1
+    def (
+        ^
+SyntaxError: invalid syntax`;
+
+describe("roomPythonTraceback", () => {
+  it("drops Pyodide's frames above the room's code and keeps the rest whole", () => {
+    expect(roomPythonTraceback(NAME_ERROR)).toBe(`Traceback (most recent call last):
+  File "<room>", line 6, in <module>
+    greet()
+  File "<room>", line 2, in greet
+    return json.loads("{")
+  File "/lib/python314.zip/json/__init__.py", line 352, in loads
+    return _default_decoder.decode(s)
+json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)`);
+  });
+
+  it("shows a syntax error by its location, as CPython does for a script", () => {
+    expect(roomPythonTraceback(SYNTAX_ERROR)).toBe(`  File "<room>", line 1
+    def (
+        ^
+SyntaxError: invalid syntax`);
+  });
+
+  it("leaves a message without a frame of the room's code as it is", () => {
+    const internal = 'Traceback (most recent call last):\n  File "/lib/x.py", line 1, in f\nMemoryError';
+    expect(roomPythonTraceback(internal)).toBe(internal);
+    expect(roomPythonTraceback("KeyboardInterrupt")).toBe("KeyboardInterrupt");
+  });
+});
+
+describe("roomJavaScriptStack", () => {
+  it("names the room's file instead of the script's blob: URL", () => {
+    const url = "blob:null/5c0f6b1e-8a8e-4a39-9c43-2f1d2a7e9b11";
+    const stack = `Error: boom\n    at f (${url}:3:9)\n    at ${url}:5:1`;
+    expect(roomJavaScriptStack(stack, url)).toBe("Error: boom\n    at f (<room>:3:9)\n    at <room>:5:1");
+    expect(roomJavaScriptStack(stack, null)).toBe(stack);
+  });
+});
