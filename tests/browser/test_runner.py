@@ -117,6 +117,13 @@ async def test_python_javascript_and_typescript_runs_are_shared(
     )
     await expect(bobs).to_have_attribute("data-status", "ok", timeout=SETTLE_SECONDS * 1000)
 
+    # A JavaScript error's stack names the room's code, not the blob: URL it ran from.
+    await replace_code(
+        ada, "javascript", 'const x = 1;\nfunction f() { throw new Error("bad"); }\nf();\n'
+    )
+    failed = await run_and_wait(ada, "error")
+    assert "Error: bad" in failed and "<room>:2:" in failed and "blob:" not in failed
+
     ts = "interface P { x: number }\nconst p: P = { x: 41 };\nconsole.log(`ts ${p.x + 1}`);\n"
     await replace_code(ada, "typescript", ts)
     assert await run_and_wait(ada, "ok") == "ts 42\n"

@@ -13,7 +13,7 @@ import {
   WORKER_OUTPUT_CAP,
   type WorkerRun,
 } from "./protocol";
-import { ROOM_FILE, roomJavaScriptStack, roomPythonTraceback } from "./tracebacks";
+import { ROOM_FILE, type RunScript, roomJavaScriptStack, roomPythonTraceback } from "./tracebacks";
 
 const post = (message: FromWorker) => postMessage(message);
 // The DOM lib does not describe worker globals; this one is all we use of them.
@@ -61,13 +61,16 @@ function write(stream: SandboxStream, text: string): void {
   else flushSoon();
 }
 
-// The blob: URL that this run's JavaScript was loaded from, which its stacks name.
-let scriptUrl: string | null = null;
+// Where this run's JavaScript was loaded from, which its stacks name.
+let runScript: RunScript | null = null;
+// What precedes the code on its first line (see runJavaScript).
+const RUN_WRAPPER_START = "self.__pairpadRun = (async () => {";
 
 function describe(value: unknown): string {
   if (typeof value === "string") return value;
   if (value instanceof Error) {
-    return value.stack ? roomJavaScriptStack(value.stack, scriptUrl) : `${value.name}: ${value.message}`;
+    if (!value.stack) return `${value.name}: ${value.message}`;
+    return roomJavaScriptStack(value.stack, runScript);
   }
   try {
     const json = JSON.stringify(value);
@@ -143,9 +146,9 @@ async function runJavaScript(code: string): Promise<"ok" | "error"> {
   // `await` works; on the wrapper's first line, so line numbers stay the same.
   const scope = self as unknown as { __pairpadRun?: Promise<unknown> };
   const url = URL.createObjectURL(
-    new Blob([`self.__pairpadRun = (async () => {${code}\n})();`], { type: "text/javascript" }),
+    new Blob([`${RUN_WRAPPER_START}${code}\n})();`], { type: "text/javascript" }),
   );
-  scriptUrl = url;
+  runScript = { url, firstLineOffset: RUN_WRAPPER_START.length, lastLine: code.split("\n").length };
   try {
     importScripts(url);
     await scope.__pairpadRun;

@@ -54,10 +54,28 @@ SyntaxError: invalid syntax`);
 });
 
 describe("roomJavaScriptStack", () => {
-  it("names the room's file instead of the script's blob: URL", () => {
-    const url = "blob:null/5c0f6b1e-8a8e-4a39-9c43-2f1d2a7e9b11";
-    const stack = `Error: boom\n    at f (${url}:3:9)\n    at ${url}:5:1`;
-    expect(roomJavaScriptStack(stack, url)).toBe("Error: boom\n    at f (<room>:3:9)\n    at <room>:5:1");
+  const url = "blob:null/5c0f6b1e-8a8e-4a39-9c43-2f1d2a7e9b11";
+  const runner = "blob:null/276863b3-6ab7-4bd4-bbd3-e148cc9f5d93";
+  const script = { url, firstLineOffset: 34, lastLine: 4 };
+
+  it("names the room's file and drops the frames of the wrapper and the runner", () => {
+    // As Chromium words an error thrown two calls deep in a three-line run.
+    const stack = [
+      "Error: bad",
+      `    at f (${url}:2:22)`,
+      `    at ${url}:3:1`,
+      `    at ${url}:5:3`,
+      `    at Ue (${runner}:6:893)`,
+      `    at onmessage (${runner}:7:1983)`,
+    ].join("\n");
+    expect(roomJavaScriptStack(stack, script)).toBe("Error: bad\n    at f (<room>:2:22)\n    at <room>:3:1");
     expect(roomJavaScriptStack(stack, null)).toBe(stack);
+  });
+
+  it("counts columns on the first line from the room's code, not the wrapper before it", () => {
+    const stack = `ReferenceError: y is not defined\n    at ${url}:1:40\n    at g (${url}:4:40)`;
+    expect(roomJavaScriptStack(stack, script)).toBe(
+      "ReferenceError: y is not defined\n    at <room>:1:6\n    at g (<room>:4:40)",
+    );
   });
 });

@@ -23,7 +23,40 @@ export function roomPythonTraceback(message: string): string {
   return (syntaxError ? lines.slice(first) : [PYTHON_HEADER, ...lines.slice(first)]).join("\n");
 }
 
-/** A JavaScript stack naming the room's file instead of the blob: URL it ran from. */
-export function roomJavaScriptStack(stack: string, scriptUrl: string | null): string {
-  return scriptUrl ? stack.replaceAll(scriptUrl, ROOM_FILE) : stack;
+/** Where a run's JavaScript came from, for naming it in stacks. */
+export interface RunScript {
+  /** The blob: URL that the code was loaded from. */
+  url: string;
+  /** The wrapper's characters before the code on its first line. */
+  firstLineOffset: number;
+  /** The code's last line; the wrapper's own call of it comes after. */
+  lastLine: number;
+}
+
+const FRAME = /^\s+at /;
+const ROOM_POSITION = new RegExp(`${ROOM_FILE}:(\\d+):(\\d+)`, "g");
+
+/**
+ * A JavaScript stack as the room's code sees it: the script's blob: URL named
+ * `<room>`, columns on the first line counted from the code rather than the
+ * wrapper it runs in, and without the frames of the wrapper's call and of the
+ * runner around it (every other blob: URL is the runner's).
+ */
+export function roomJavaScriptStack(stack: string, script: RunScript | null): string {
+  if (!script) return stack;
+  const kept: string[] = [];
+  for (const line of stack.split("\n")) {
+    const named = line.split(script.url).join(ROOM_FILE);
+    if (FRAME.test(named)) {
+      if (named.includes("blob:")) continue;
+      const lines = [...named.matchAll(ROOM_POSITION)].map((m) => Number(m[1]));
+      if (lines.some((n) => n > script.lastLine)) continue;
+    }
+    kept.push(
+      named.replace(ROOM_POSITION, (position: string, line: string, column: string) =>
+        line === "1" ? `${ROOM_FILE}:1:${Math.max(1, Number(column) - script.firstLineOffset)}` : position,
+      ),
+    );
+  }
+  return kept.join("\n");
 }
