@@ -249,6 +249,7 @@ async function runPython(code: string, files: PyodideFiles | undefined): Promise
 onmessage = async (event: MessageEvent<WorkerRun>) => {
   const { language, code, pyodide: files } = event.data;
   buffer = [];
+  runScript = null; // the worker outlives runs: an old script's frames are not this run's
   written = 0;
   truncated = false;
   lastFlush = 0; // the first write goes out at once

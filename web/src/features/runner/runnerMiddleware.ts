@@ -116,7 +116,8 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
       }
     };
 
-    const startLimit = (run: ActiveRun) => {
+    // The code has begun: its duration and its time limit count from now.
+    const codeStarted = (run: ActiveRun) => {
       if (run.limitTimer !== null) return;
       run.running = performance.now();
       run.limitTimer = setTimeout(() => {
@@ -145,7 +146,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
             if (api.getState().runner.pyodide.phase !== "ready") {
               api.dispatch(pyodideProgress({ ...api.getState().runner.pyodide, phase: "ready" }));
             }
-            startLimit(run);
+            codeStarted(run);
           }
           break;
         case "need-pyodide":
@@ -211,7 +212,7 @@ export function createRunnerMiddleware(): Middleware<{}, RunnerView> {
         }
         // Stopped while the sandbox came up: nothing is posted, so nothing runs.
         const posted = await frame.run(runId, target, code, { onMessage: (m) => onSandbox(run, m) }, () => active === run, files);
-        if (posted && target === "javascript") startLimit(run);
+        if (posted && target === "javascript") codeStarted(run);
       } catch (error) {
         if (target === "python" && api.getState().runner.pyodide.phase !== "ready") {
           api.dispatch(pyodideProgress({ phase: "failed", loaded: 0, total: 0 }));
