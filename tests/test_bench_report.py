@@ -34,9 +34,7 @@ def test_cpu_per_edit_compares_only_the_rounds_in_which_both_kept_up() -> None:
     assert compared["typing_server_cpu_per_edit_ratio"]["median"] == round(460 / 370, 3)
     # All rounds stay on record, and the latency ratios keep every round: falling
     # behind is what the users of that round saw.
-    assert compared["typing_server_cpu_per_edit_ratio_all_rounds"]["median"] == round(
-        460 / 500, 3
-    )
+    assert compared["typing_server_cpu_per_edit_ratio_all_rounds"]["median"] == round(460 / 500, 3)
     assert len(compared["typing_p99_ratio"]["rounds"]) == 3
 
 
