@@ -1,5 +1,6 @@
-"""The peer comparison's arithmetic: a round in which a system fell behind says
-nothing about CPU per edit, and the report says which rounds it left out."""
+"""The benchmark report's judgement: a round in which a system fell behind says
+nothing about CPU per edit, and the report says which rounds it left out; errors
+that the run itself causes in Postgres's log are not problems."""
 
 from __future__ import annotations
 
@@ -69,4 +70,21 @@ def test_the_report_names_the_rounds_left_out_and_how_many_counted() -> None:
         "edit comparison",
         "ShareDB round 2: fell behind (edit-to-peer p50 296 ms): left out of the CPU per "
         "edit comparison",
+    ]
+
+
+def test_postgres_errors_of_the_runs_own_making_are_not_problems() -> None:
+    results: Json = {
+        "logs": {
+            "servers": {},
+            "postgres": {
+                "FATAL: terminating autovacuum process due to administrator command": 1,
+                'ERROR: duplicate key value violates unique constraint "updates_pkey"': 3,
+                "FATAL: the database system is in recovery mode": 1,
+            },
+        }
+    }
+
+    assert _problems(results, with_noise=False) == [
+        "postgres log: 1 x FATAL: the database system is in recovery mode"
     ]
