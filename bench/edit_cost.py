@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -47,7 +46,7 @@ from bench.infra import (
     start_servers,
     stop_servers,
 )
-from bench.scenarios import KIB, Bench, Plan, _code_text
+from bench.scenarios import KIB, Bench, Plan, _code_text, spread
 from service.embedded import free_port
 from tests.harness import Client
 
@@ -214,17 +213,6 @@ async def measure_peer(bench: Bench, system: str, rooms: int, seconds: float, db
         server.stop()
 
 
-def spread(values: list[float]) -> Json:
-    if not values:
-        return {"median": None, "min": None, "max": None, "rounds": []}
-    return {
-        "median": round(statistics.median(values), 1),
-        "min": round(min(values), 1),
-        "max": round(max(values), 1),
-        "rounds": [round(v, 1) for v in values],
-    }
-
-
 def summary(variants: list[Variant]) -> list[Json]:
     out = []
     for v in variants:
@@ -243,11 +231,11 @@ def summary(variants: list[Variant]) -> list[Json]:
                 "variant": v.name,
                 "system": v.system,
                 "env": v.env,
-                "server_us_per_edit": spread(values("cpu", "server_us_per_edit")),
-                "edit_to_peer_p50_ms": spread(values("edit_to_peer_ms", "p50")),
-                "edit_to_peer_p99_ms": spread(values("edit_to_peer_ms", "p99")),
-                "edits_per_s": spread(values("accepted_per_s")),
-                "other_cores": spread(values("cpu", "other_cores")),
+                "server_us_per_edit": spread(values("cpu", "server_us_per_edit"), digits=1),
+                "edit_to_peer_p50_ms": spread(values("edit_to_peer_ms", "p50"), digits=1),
+                "edit_to_peer_p99_ms": spread(values("edit_to_peer_ms", "p99"), digits=1),
+                "edits_per_s": spread(values("accepted_per_s"), digits=1),
+                "other_cores": spread(values("cpu", "other_cores"), digits=1),
             }
         )
     return out
