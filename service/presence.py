@@ -88,7 +88,11 @@ class LocalPeer(Protocol):
 
     def presence_note(self, joining: bool = False) -> PresenceNote: ...
 
-    def newer_than(self, joined_at_ms: int, socket_id: str) -> bool: ...
+
+def _joined_after(local: LocalPeer, joined_at_ms: int, socket_id: str) -> bool:
+    """Whether a local socket joined after another socket of the same client (the
+    socket id breaks a tie of the clocks)."""
+    return (local.joined_at_ms, local.socket_id) > (joined_at_ms, socket_id)
 
 
 P = TypeVar("P", bound=LocalPeer)
@@ -208,7 +212,7 @@ class RoomPresence(Generic[P]):
         # neither hides the editor's presence nor is replaced by it.
         local = self._editors.get(note.client_id)
         if local is not None and local.socket_id != note.socket:
-            if note.joined_at is None or local.newer_than(note.joined_at, note.socket):
+            if note.joined_at is None or _joined_after(local, note.joined_at, note.socket):
                 return  # news of an older socket of this client elsewhere
             # The client reconnected through another process: that socket wins.
             self._replace(local)
@@ -243,7 +247,7 @@ class RoomPresence(Generic[P]):
             # Editors are never replaced by a viewer claiming their id, nor
             # viewers by an editor (see `heard_presence`).
             local = self._watchers.get(joined.client_id)
-            if local is not None and not local.newer_than(joined.joined_at, joined.socket):
+            if local is not None and not _joined_after(local, joined.joined_at, joined.socket):
                 self._replace(local)  # the viewer reconnected through another process
         if self.viewers.heard(note.process, note.count):
             # A process new to this room: it learns our count (and editors) soon.

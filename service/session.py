@@ -172,9 +172,6 @@ class Session:
             viewport=self.viewport,
         )
 
-    def newer_than(self, joined_at_ms: int, socket_id: str) -> bool:
-        return joined_later((self.joined_at_ms, self.socket_id), (joined_at_ms, socket_id))
-
     # Incoming.
 
     async def receive(self, frame: str | bytes) -> None:
@@ -278,12 +275,6 @@ class Session:
 
 # Past this size a frame that msgspec refused is only called malformed: parsing it
 # again in Python to tell why would stall the event loop for a long frame.
-def joined_later(socket: tuple[int, str], other: tuple[int, str]) -> bool:
-    """Whether a socket, as (joined at ms, socket id), joined after another socket of
-    the same client; the socket id breaks a tie of the clocks."""
-    return socket > other
-
-
 _RECLASSIFY_LIMIT = 64 * 1024
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 

@@ -7,7 +7,6 @@ import time
 
 from service import messages
 from service.presence import Notes, RoomPresence
-from service.session import joined_later
 from tests.harness import Client, ServerProcess, create_room, servers
 
 
@@ -74,9 +73,6 @@ class FakeSocket:
 
     def presence_note(self, joining: bool = False) -> messages.PresenceNote:
         raise AssertionError("viewers are never announced")
-
-    def newer_than(self, joined_at_ms: int, socket_id: str) -> bool:
-        return joined_later((self.joined_at_ms, self.socket_id), (joined_at_ms, socket_id))
 
 
 def joined_note(client_id: str, socket_id: str, joined_at_ms: int) -> messages.ViewersNote:
