@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bench.common import Json
 from bench.peer_systems import compare_rounds
-from bench.report import _problems, compute_targets
+from bench.report import _problems, compute_targets, correctness_problems
 
 
 def typing_round(label: str, p50_ms: float, us_per_edit: float) -> Json:
@@ -64,13 +64,15 @@ def test_the_report_names_the_rounds_left_out_and_how_many_counted() -> None:
     assert "1 of 3 rounds in which both kept up" in target["name"]
     assert target["measured"] == round(460 / 370, 3)
     assert target["met"] is False
-    left_out = [p for p in _problems(results, with_noise=False) if "fell behind" in p]
+    left_out = [p for p in _problems(results) if "fell behind" in p]
     assert left_out == [
         "ShareDB round 1: fell behind (edit-to-peer p50 332 ms): left out of the CPU per "
         "edit comparison",
         "ShareDB round 2: fell behind (edit-to-peer p50 296 ms): left out of the CPU per "
         "edit comparison",
     ]
+    # A busy machine's doing, not a failure of the run (`--fail-on-problems`).
+    assert correctness_problems(results) == []
 
 
 def test_postgres_errors_of_the_runs_own_making_are_not_problems() -> None:
