@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from service import collector, http_api, ids, logs, metrics
+from service import collector, http_api, http_errors, ids, logs, metrics
 from service.config import Settings, get_settings
 from service.lifetime import Upkeep
 from service.metrics_http import metrics_endpoint
@@ -110,5 +110,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(AbuseLimits)],
-        exception_handlers={http_api.ApiError: http_api.api_error_handler},
+        exception_handlers=http_errors.exception_handlers(),
     )

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     # Origins allowed to open a WebSocket besides the page's own origin.
     allowed_origins: list[str] = []
-    allow_localhost_origins: bool = True
+    allow_localhost_origins: bool = False
 
     max_document_bytes: int = MIB
     max_frame_bytes: int = 8 * MIB

@@ -10,33 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service import history, ids, metrics
+from service import history, ids, messages, metrics
 from service.autocomplete import complete
 from service.config import Settings
 from service.dbfailures import DATABASE_FAILURES
 from service.document import Document, normalize_newlines
 from service.errors import RoomNotFound
+from service.http_errors import ApiError
 from service.roles import RoomRef
 from service.rooms import RoomHub
 from service.store import Store
 from service.utf16 import utf16_length
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-async def api_error_handler(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message)
 
 
 class NewRoom(BaseModel):
@@ -64,9 +48,13 @@ async def _json_body(request: Request, settings: Settings, *, empty_ok: bool = F
     if not body.strip() and empty_ok:
         return {}
     try:
-        return json.loads(body)
+        # Decoded as UTF-8 first: json.loads would also guess UTF-16 and UTF-32.
+        # NaN and Infinity are Python's extensions, not JSON.
+        return messages.loads_standard_json(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "body is JSON nested too deeply") from None
 
 
 def _invalid(exc: ValidationError) -> ApiError:

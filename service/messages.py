@@ -6,6 +6,7 @@ client sent are what the database stores and what peers receive.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -251,3 +252,14 @@ def decode_note(payload: str) -> Note:
 
 def encode(message: Any) -> str:
     return _encoder.encode(message).decode()
+
+
+def loads_standard_json(text: str) -> Any:
+    """`json.loads` without Python's extensions to JSON (NaN, Infinity), for the
+    places that need the stdlib parser. Like msgspec, it raises RecursionError
+    for JSON nested deeper than the interpreter's stack allows."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")

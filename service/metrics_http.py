@@ -26,10 +26,11 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from service import metrics_dir
 from service.config import Settings
+from service.http_errors import error_response
 
 metrics_dir.ensure()
 
@@ -78,24 +79,18 @@ def _token_ok(header: str | None, token: str) -> bool:
     return header is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
 
 
-# http_api.error_response's twin: importing http_api here would define the
-# service's metrics in the parent process that serves the metrics port.
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
 async def metrics_endpoint(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if not settings.metrics_enabled or settings.metrics_port is not None:
-        return _error(404, "not_found", "metrics are not served on this port")
+        return error_response(404, "not_found", "metrics are not served on this port")
     if settings.metrics_token:
         if not _token_ok(request.headers.get("authorization"), settings.metrics_token):
-            return _error(401, "unauthorized", "metrics need Authorization: Bearer <token>")
+            return error_response(401, "unauthorized", "metrics need Authorization: Bearer <token>")
     else:
         peer = request.client.host if request.client else ""
         proxied = "x-forwarded-for" in request.headers or "forwarded" in request.headers
         if proxied or not _is_loopback(peer):
-            return _error(
+            return error_response(
                 403,
                 "forbidden",
                 "metrics answer loopback peers only; set PAIRPAD_METRICS_TOKEN or "

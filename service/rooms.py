@@ -486,7 +486,10 @@ def _update_message(update: StoredUpdate) -> str:
 
 
 def _decode_changes(raw: msgspec.Raw) -> object:
-    return msgspec.json.decode(raw)
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.ValidationError as exc:  # a number past 64 bits, such as 1e400
+        raise ProtocolError("invalid_changes", f"change set: {exc}") from None
 
 
 class RoomHub:

@@ -24,7 +24,8 @@ _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
 def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
-    """Same origin as the Host header, a configured origin, localhost, or none at all."""
+    """Same origin as the Host header, a configured origin, or none at all
+    (PROTOCOL.md); any localhost origin only when the operator allows it."""
     if origin is None:
         return True  # not a browser
     if origin in settings.allowed_origins:
@@ -37,6 +38,18 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     return settings.allow_localhost_origins and parts.hostname in _LOCAL_HOSTS
 
 
+def _since_version(since: str | None) -> int | None:
+    """`since` as a number. One of more than 18 digits is past any room's version
+    (and past what int() parses, for thousands), so it means "start over"."""
+    if since is None:
+        return None
+    digits = since.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else _PAST_ANY_VERSION
+
+
+_PAST_ANY_VERSION = 10**18
+
+
 def _query_error(websocket: WebSocket) -> str | None:
     params = websocket.query_params
     name = params.get("name")
@@ -46,7 +59,7 @@ def _query_error(websocket: WebSocket) -> str | None:
     if client_id is not None and not ids.is_client_id(client_id):
         return "clientId must match [A-Za-z0-9_-]{1,64}"
     since = params.get("since")
-    if since is not None and not (since.isascii() and since.isdigit() and len(since) < 16):
+    if since is not None and not (since.isascii() and since.isdigit()):
         return "since must be a version: a whole number"
     return None
 
@@ -110,7 +123,7 @@ async def _room_socket(websocket: WebSocket, receive: Receive, send: Send) -> No
             params.get("clientId") or ids.new_client_id(), params.get("name"), settings, ref
         )
         session.wire = DirectWire.behind(receive)
-        room = await hub.join(ref.room_id, session, int(since) if since is not None else None)
+        room = await hub.join(ref.room_id, session, _since_version(since))
     except RoomNotFound:
         await _refuse(websocket, errors.WS_ROOM_NOT_FOUND, "room not found")
         return

@@ -111,6 +111,11 @@ async def test_restarted_postgres_loses_nothing(own_postgres: PostgresServer) ->
                         saw_unready = True
                         break
                     await asyncio.sleep(0.1)
+                # A request that needs the database says so, in the error body.
+                refused = await http.post(f"{procs[1].http}/rooms")
+                assert refused.status_code == 503
+                assert refused.json()["error"]["code"] == "database_unavailable"
+                assert refused.headers["retry-after"] == "1"
             await asyncio.sleep(1)
             await asyncio.to_thread(own_postgres.embedded.restart)
 

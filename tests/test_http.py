@@ -46,6 +46,11 @@ async def test_room_ids_are_distinct(http: httpx.AsyncClient) -> None:
         (b'["text"]', 422, "invalid_fields"),
         (b'{"text": "a\\u0000b"}', 422, "invalid_fields"),
         (b'{"text": "\\ud800"}', 422, "invalid_fields"),
+        # Python's json module takes these; JSON does not.
+        (b'{"text": NaN}', 400, "malformed_json"),
+        (b"Infinity", 400, "malformed_json"),
+        ('{"text": "x"}'.encode("utf-16"), 400, "malformed_json"),
+        (b'{"text": "\xed\xa0\x80"}', 400, "malformed_json"),  # a surrogate in UTF-8
     ],
 )
 async def test_create_room_rejects_bad_bodies(
@@ -74,6 +79,37 @@ async def test_get_room_errors(http: httpx.AsyncClient) -> None:
     assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_room_id")
     missing = await http.get("/rooms/NoSuchRoom_1234")
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "room_not_found")
+
+
+async def test_json_deeper_than_the_parser_is_400_and_the_connection_serves_on(
+    http: httpx.AsyncClient,
+) -> None:
+    for path, body in [  # all on one keep-alive connection
+        ("/autocomplete", b"[" * 100_000 + b"]" * 100_000),
+        ("/rooms", b'{"text": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"),
+        ("/rooms", b'{"a": ' * 5_000 + b"1" + b"}" * 5_000),
+    ]:
+        deep = await http.post(path, content=body)
+        assert (deep.status_code, deep.json()["error"]["code"]) == (400, "malformed_json")
+    assert (await http.post("/rooms")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/rooms/NoSuchRoom_1234/", 404, "not_found"),
+        ("GET", "/rooms/NoSuchRoom_1234/comments", 404, "not_found"),
+        ("GET", "/no/such/path", 404, "not_found"),
+        ("PUT", "/rooms", 405, "method_not_allowed"),
+        ("DELETE", "/rooms/NoSuchRoom_1234", 405, "method_not_allowed"),
+    ],
+)
+async def test_what_no_route_answers_has_the_error_body(
+    http: httpx.AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = await http.request(method, path)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
 
 
 async def test_health_and_readiness(http: httpx.AsyncClient) -> None:

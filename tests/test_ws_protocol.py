@@ -137,12 +137,16 @@ async def test_lone_surrogate_insert_is_invalid_changes(server: ServerProcess, l
         '{"type":"push","version":0,"updates":[{"clientId":"\\ud800","changes":[2]}]}'
     )
     assert (await ada.recv_type("error"))["code"] == "invalid_message"
-    # Past 64 KiB the server does not parse a refused frame again to tell why.
-    padding = "x" * 70_000
+    # A long frame gets the same answers.
+    padding = "x" * 200_000
     await ada.socket.send(
         f'{{"type":"push","version":0,"pad":"{padding}","updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
     )
-    assert (await ada.recv_type("error"))["code"] == "malformed_json"
+    assert (await ada.recv_type("error"))["code"] == "invalid_changes"
+    await ada.socket.send(
+        f'{{"type":"push","version":3,"pad":"{padding}","updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
+    )
+    assert (await ada.recv_type("conflict"))["version"] == 0
     assert (await room_state(server, room))["version"] == 0
     await ada.push(0, [2, [0, "c"]])
     assert (await ada.recv_type("update"))["version"] == 1
@@ -193,6 +197,43 @@ async def test_bad_messages_get_errors_and_the_socket_stays_open(
     assert (await ada.recv_type("update"))["version"] == 1
 
 
+async def test_numbers_past_64_bits_in_a_change_set_are_invalid_changes(
+    server: ServerProcess,
+) -> None:
+    room = await create_room(server, "ab")
+    ada = await Client.connect(server, room)
+    for changes in ("[1e400]", "[2, [0, -1e400]]"):
+        await ada.socket.send(
+            f'{{"type":"push","version":0,"updates":[{{"clientId":"{ada.client_id}","changes":{changes}}}]}}'
+        )
+        assert (await ada.recv_type("error"))["code"] == "invalid_changes"
+    await ada.push(0, [2, [0, "c"]])
+    assert (await ada.recv_type("update"))["version"] == 1
+
+
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+async def test_json_deeper_than_the_parser_is_malformed_and_the_socket_stays_open(
+    server: ServerProcess, role: str
+) -> None:
+    room = await create_room(server, "ab")
+    ada = await Client.connect(server, room)
+    view = (await room_state(server, room))["viewId"]
+    socket_of = ada if role == "editor" else await Client.connect(server, view)
+    deep = "[" * 5_000 + "]" * 5_000
+    for frame, code in (
+        (deep, "invalid_message"),  # not an object: no need to look further
+        (f'{{"type": "presence", "x": {deep}}}', "malformed_json"),
+        (
+            f'{{"type":"push","version":0,"updates":[{{"clientId":"{socket_of.client_id}","changes":{deep}}}]}}',
+            "malformed_json",
+        ),
+    ):
+        await socket_of.socket.send(frame)
+        assert (await socket_of.recv_type("error"))["code"] == code
+    await ada.push(0, [2, [0, "c"]])
+    assert (await socket_of.recv_type("update"))["version"] == 1
+
+
 async def test_binary_frame_is_invalid_message(server: ServerProcess) -> None:
     room = await create_room(server, "ab")
     ada = await Client.connect(server, room)
@@ -228,6 +269,14 @@ async def test_since_ahead_of_the_room_starts_over_from_the_text(server: ServerP
     back = await Client.connect(server, room, since=40)
     assert (back.hello["version"], back.hello["text"]) == (0, "abc")
     assert "latestVersion" not in back.hello
+
+
+async def test_since_of_any_length_past_the_room_starts_over(server: ServerProcess) -> None:
+    room = await create_room(server, "abc")
+    back = await Client.connect(server, room, since="9" * 40)
+    assert (back.hello["version"], back.hello["text"]) == (0, "abc")
+    again = await Client.connect(server, room, since="0" * 30 + "0", clientId="again")
+    assert (again.hello["version"], again.hello["text"]) == (0, None)
 
 
 async def test_presence_reaches_peers_with_name_and_colour(server: ServerProcess) -> None:
@@ -311,13 +360,21 @@ async def test_foreign_origin_closes_4403(server: ServerProcess) -> None:
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
-async def test_same_origin_and_localhost_are_allowed(server: ServerProcess) -> None:
+async def test_same_origin_is_allowed_and_another_local_port_is_not(
+    server: ServerProcess,
+) -> None:
     room = await create_room(server, "x")
-    for origin in (f"http://127.0.0.1:{server.port}", "http://localhost:5173"):
-        async with websockets.connect(
-            f"{server.ws}/ws/{room}", origin=websockets.Origin(origin)
-        ) as socket:
-            assert json.loads(await socket.recv())["type"] == "hello"
+    async with websockets.connect(
+        f"{server.ws}/ws/{room}", origin=websockets.Origin(f"http://127.0.0.1:{server.port}")
+    ) as socket:
+        assert json.loads(await socket.recv())["type"] == "hello"
+    # Another page on this machine is another origin (PROTOCOL.md lists no exception).
+    async with websockets.connect(
+        f"{server.ws}/ws/{room}", origin=websockets.Origin("http://localhost:5173")
+    ) as socket:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await socket.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 async def test_oversize_frame_closes_1009(server: ServerProcess) -> None:
