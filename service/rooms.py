@@ -191,6 +191,8 @@ class LiveRoom:
                 if payload == _CATCH_UP:
                     async with self.lock:
                         await self.catch_up()
+                        # The run notes missed meanwhile are gone too.
+                        self.runs.load(await load_last_run(self._store.pool, self.id))
                 else:
                     await self._handle_note(payload, arrived)
             except DATABASE_FAILURES as exc:
@@ -221,16 +223,7 @@ class LiveRoom:
                 self.language = note.language
                 self._broadcast(payload)
             case messages.RunNote():
-                if self.runs.ends_with_gap(note):
-                    # Under the lock, so that no joiner's hello sees the run ended
-                    # but still missing the output that the table has.
-                    async with self.lock:
-                        message = self.runs.heard(note)
-                        # The end is news whether or not the table can fill the gap.
-                        with contextlib.suppress(*DATABASE_FAILURES):
-                            self.runs.reload(await load_last_run(self._store.pool, self.id))
-                else:
-                    message = self.runs.heard(note)
+                message = self.runs.heard(note)
                 if message is not None:
                     self._broadcast(message, exclude=note.client_id)
 

@@ -2,9 +2,8 @@
 
 Two halves:
 - `SocketRuns`, one per socket, checks the runs that its client starts (which
-  runs it may send output for, the 64 KiB output limit), relays each accepted
-  message through NOTIFY and keeps the room's stored last run up to date: the
-  start and the end at once, the output at most once a second in between.
+  runs it may send output for, the 64 KiB output limit) and stores each accepted
+  message in the statement that relays it through NOTIFY (`run_store`).
 - `RoomRuns`, one per room this process serves, keeps the room's last run in
   memory for `hello`: read from the table when the room is loaded, then kept up
   to date from the run notes that every process hears, its own included.
@@ -13,7 +12,6 @@ The server never executes anything: a run is text that a browser reports.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
@@ -32,8 +30,6 @@ log = logging.getLogger(__name__)
 OUTPUT_LIMIT_BYTES = 64 * 1024
 # Runs one socket may have going at once: each holds up to 64 KiB here.
 MAX_ACTIVE_RUNS = 8
-# How long the stored copy of a running run's output may lag behind the relay.
-FLUSH_SECONDS = 1.0
 
 
 class RunRecord:
@@ -42,7 +38,6 @@ class RunRecord:
     __slots__ = (
         "client_id",
         "duration_ms",
-        "gap",
         "language",
         "output",
         "run_id",
@@ -61,9 +56,6 @@ class RunRecord:
         self.output: list[dict[str, str]] = []
         # The `seq` of the next output message this record expects.
         self.seq = 0
-        # Set when a note was missed (the room was read from the table while
-        # the runner's latest output was not stored yet).
-        self.gap = False
 
     def is_run(self, run_id: str, client_id: str) -> bool:
         return self.run_id == run_id and self.client_id == client_id
@@ -86,17 +78,25 @@ class RunRecord:
         }
 
     def stored(self, key: str) -> str:
-        return messages.encode({"key": key, "seq": self.seq, "run": self.for_hello()})
+        """For `rooms.last_run`: the run without its output, which has its own rows."""
+        return messages.encode({"key": key, "run": {**self.for_hello(), "output": []}})
 
     @classmethod
-    def from_stored(cls, text: str) -> RunRecord:
-        value = msgspec.json.decode(text)
+    def from_stored(cls, stored: str, output: str) -> RunRecord:
+        """From `run_store.load_last_run`'s two JSON texts."""
+        value = msgspec.json.decode(stored)
         run = value["run"]
         record = cls(run["runId"], run["clientId"], run["language"], run["version"])
         record.status = run["status"]
         record.duration_ms = run["durationMs"]
-        record.output = run["output"]
-        record.seq = value["seq"]
+        rows = msgspec.json.decode(output)
+        for seq, piece in rows:
+            record.add_output(piece["stream"], piece["text"])
+            record.seq = seq + 1
+        if not rows:
+            # Stored before run_output existed, the output was part of the run.
+            record.output = run.get("output", [])
+            record.seq = value.get("seq", 0)
         return record
 
 
@@ -107,31 +107,10 @@ class RoomRuns:
         self.last: RunRecord | None = None
         self._hello: msgspec.Raw | None = None
 
-    def load(self, stored: str | None) -> None:
-        self.last = RunRecord.from_stored(stored) if stored is not None else None
+    def load(self, stored: tuple[str, str] | None) -> None:
+        """Take the room's last run from the table (`run_store.load_last_run`)."""
+        self.last = RunRecord.from_stored(*stored) if stored is not None else None
         self._hello = None
-
-    def reload(self, stored: str | None) -> None:
-        """Replace the last run by the stored one, if it is still the same run."""
-        if self.last is None:
-            return
-        record = RunRecord.from_stored(stored) if stored is not None else None
-        if record is not None and record.is_run(self.last.run_id, self.last.client_id):
-            self.last = record
-            self._hello = None
-        self.last.gap = False
-
-    def ends_with_gap(self, note: messages.RunNote) -> bool:
-        """Whether `note` ends the last run after this process missed some of its
-        output (it read the room from the table while that output was not stored
-        yet): the table has all of it once the run has ended."""
-        last = self.last
-        return (
-            note.event == "end"
-            and last is not None
-            and last.gap
-            and last.is_run(note.run_id, note.client_id)
-        )
 
     def hello(self) -> msgspec.Raw | None:
         if self.last is None:
@@ -142,7 +121,8 @@ class RoomRuns:
 
     def heard(self, note: messages.RunNote) -> str | None:
         """Take a run note; returns the message for the room's sockets, or None
-        for output that this process read from the table already."""
+        for output that this process read from the table already (it listened
+        before it read, so the notes of the rows it read may follow)."""
         last = self.last
         ours = last is not None and last.is_run(note.run_id, note.client_id)
         if note.event == "start":
@@ -153,7 +133,6 @@ class RoomRuns:
             seq = note.seq if note.seq is not None else last.seq
             if seq < last.seq:
                 return None
-            last.gap = last.gap or seq > last.seq
             last.seq = seq + 1
             last.add_output(note.stream, note.text)
         elif note.event == "end" and last is not None and ours:
@@ -165,7 +144,7 @@ class RoomRuns:
 
 
 class _ActiveRun:
-    __slots__ = ("bytes", "flush", "key", "lock", "over_limit", "record", "started")
+    __slots__ = ("bytes", "key", "over_limit", "record", "started")
 
     def __init__(self, record: RunRecord) -> None:
         self.record = record
@@ -174,9 +153,6 @@ class _ActiveRun:
         self.started = time.monotonic()
         self.bytes = 0
         self.over_limit = False
-        self.flush: asyncio.Task[None] | None = None
-        # One write of this run's stored state at a time, in order.
-        self.lock = asyncio.Lock()
 
 
 class RoomTarget:
@@ -220,7 +196,7 @@ class SocketRuns:
         note = self._note(request, language=request.language, version=request.version)
         await _write(
             run_store.store_start(
-                room.pool, room.room_id, room.channel, record.stored(run.key), note
+                room.pool, room.room_id, room.channel, run.key, record.stored(run.key), note
             )
         )
         self._active[request.run_id] = run
@@ -247,11 +223,14 @@ class SocketRuns:
         run.bytes += size
         record = run.record
         note = self._note(request, stream=request.stream, text=request.text, seq=record.seq)
-        await _write(room.pool.execute("SELECT pg_notify($1, $2)", room.channel, note))
+        piece = messages.encode({"stream": request.stream, "text": request.text})
+        await _write(
+            run_store.store_output(
+                room.pool, room.room_id, run.key, record.seq, piece, room.channel, note
+            )
+        )
         record.add_output(request.stream, request.text)
         record.seq += 1
-        if run.flush is None:
-            run.flush = asyncio.create_task(self._flush_later(room, run))
 
     async def _end(self, room: RoomTarget, request: messages.RunRequest) -> None:
         assert request.status is not None and request.duration_ms is not None
@@ -277,9 +256,6 @@ class SocketRuns:
     async def _finish(
         self, room: RoomTarget, run: _ActiveRun, status: str, duration_ms: int
     ) -> None:
-        if run.flush is not None:
-            run.flush.cancel()
-            run.flush = None
         record = run.record
         record.status = status
         record.duration_ms = duration_ms
@@ -292,12 +268,11 @@ class SocketRuns:
                 duration_ms=duration_ms,
             )
         )
-        async with run.lock:
-            await _write(
-                run_store.store_progress(
-                    room.pool, room.room_id, run.key, record.stored(run.key), note, room.channel
-                )
+        await _write(
+            run_store.store_end(
+                room.pool, room.room_id, run.key, record.stored(run.key), room.channel, note
             )
+        )
 
     def _running(self, run_id: str) -> _ActiveRun:
         run = self._active.get(run_id)
@@ -314,19 +289,6 @@ class SocketRuns:
                 event=request.event, run_id=request.run_id, client_id=self.client_id, **fields
             )
         )
-
-    async def _flush_later(self, room: RoomTarget, run: _ActiveRun) -> None:
-        await asyncio.sleep(FLUSH_SECONDS)
-        run.flush = None
-        async with run.lock:
-            stored = run.record.stored(run.key)
-            try:
-                await run_store.store_progress(
-                    room.pool, room.room_id, run.key, stored, None, room.channel
-                )
-            except DATABASE_FAILURES as exc:
-                # The next flush or the end writes the whole run again.
-                log.warning("room %s: could not store run output: %s", room.room_id, exc)
 
 
 async def _write(operation: Awaitable[object]) -> None:

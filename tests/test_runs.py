@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from service.runs import RunRecord
 from tests.harness import Client, ServerProcess, create_room
 
 
@@ -139,28 +140,37 @@ async def test_last_run_is_in_hello_on_both_processes(two_servers: list[ServerPr
     await fresh.close()
 
 
-async def test_process_that_loads_the_room_mid_run_ends_with_the_whole_output(
+async def test_process_that_loads_the_room_mid_run_has_every_piece_at_once(
     two_servers: list[ServerProcess],
 ) -> None:
-    """Output relayed before another process loaded the room (not yet stored) is
-    missing there only until the run ends; then its hello has all of it."""
+    """Output relayed before another process opened the room is in that process's
+    first hello, mid-run; what follows reaches the joiner live, each piece once."""
     a, b = two_servers
     room = await create_room(a)
     ada = await Client.connect(a, room, clientId="ada")
+    cid = await Client.connect(a, room)  # hearing each piece means A has stored it
     await ada.send(start())
+    await cid.recv_type("run")
     for i in range(5):
         await ada.send(output(f"{i}\n"))
-    late = await Client.connect(b, room)  # B loads the room now
-    await ada.send(output("5\n"))
+        await cid.recv_type("run")
+    late = await Client.connect(b, room)  # B opens the room now, mid-run
+    going = late.hello["lastRun"]
+    assert going["status"] is None
+    assert going["output"] == [{"stream": "stdout", "text": "0\n1\n2\n3\n4\n"}]
+    await ada.send(output("5\n", stream="stderr"))
     await ada.send(end())
-    while (await late.recv_type("run"))["event"] != "end":
-        pass  # output noted while B loaded the room may reach `late` too
+    assert [m for m in await quiet(late, 1.0) if m["type"] == "run"] == [
+        {**output("5\n", stream="stderr"), "clientId": "ada"},
+        {**end(), "clientId": "ada"},
+    ]
     joiner = await Client.connect(b, room)
     assert joiner.hello["lastRun"]["output"] == [
-        {"stream": "stdout", "text": "".join(f"{i}\n" for i in range(6))}
+        {"stream": "stdout", "text": "0\n1\n2\n3\n4\n"},
+        {"stream": "stderr", "text": "5\n"},
     ]
     assert joiner.hello["lastRun"]["status"] == "ok"
-    for client in (ada, late, joiner):
+    for client in (ada, cid, late, joiner):
         await client.close()
 
 
@@ -400,3 +410,34 @@ async def test_run_notifications_fit_notify_and_hold_no_room_or_view_id(
     assert max(sizes) < 8000
     assert json.loads(runs[1])["text"] == "\x01" * 1024
     await ada.close()
+
+
+def test_a_run_stored_before_run_output_existed_still_loads() -> None:
+    """Before migration 8, `rooms.last_run` held the output and its `seq` itself."""
+    old = json.dumps(
+        {
+            "key": "k",
+            "seq": 2,
+            "run": {
+                "runId": "r1",
+                "clientId": "ada",
+                "language": "python",
+                "version": 3,
+                "status": "ok",
+                "durationMs": 9,
+                "output": [{"stream": "stdout", "text": "ab"}],
+            },
+        }
+    )
+    record = RunRecord.from_stored(old, "[]")
+    assert (record.output, record.seq, record.status) == (
+        [{"stream": "stdout", "text": "ab"}],
+        2,
+        "ok",
+    )
+    rows = json.dumps(
+        [[0, {"stream": "stdout", "text": "a"}], [1, {"stream": "stdout", "text": "b"}]]
+    )
+    assert RunRecord.from_stored(record.stored("k"), rows).output == [
+        {"stream": "stdout", "text": "ab"}
+    ]
