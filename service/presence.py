@@ -107,8 +107,12 @@ class Notes:
     viewers: int | None = None
 
 
-# A viewer count reaches sockets at most this often.
+# A viewer count reaches sockets at most this often (PROTOCOL.md).
 VIEWERS_INTERVAL_SECONDS = 1.0
+# This process's count reaches the others (and `room_viewers`) at most this often.
+# A hello on another process counts the viewers as of the last note, so the
+# pace is how stale its count may be; a join storm costs four notes a second.
+COUNT_NOTE_INTERVAL_SECONDS = 0.25
 # Joined viewers named per count note: at most ~130 bytes each, so a note stays
 # well under the 8,000 bytes of NOTIFY; a burst of joins takes several notes.
 JOINED_PER_NOTE = 50
@@ -148,7 +152,7 @@ class RoomPresence(Generic[P]):
         # Trailing: a burst of joins (a class opening the link) costs each socket
         # one count per second of the burst, not one more at its start.
         self._show_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers, leading=False)
-        self._publish_viewers = Throttle(VIEWERS_INTERVAL_SECONDS, self._send_viewers_note)
+        self._publish_viewers = Throttle(COUNT_NOTE_INTERVAL_SECONDS, self._send_viewers_note)
 
     # Local sockets.
 

@@ -259,7 +259,7 @@ async def test_a_process_that_opens_the_room_late_counts_the_viewers_elsewhere(
     editor = await Client.connect(first, room)
     watching = [await Client.connect(first, view) for _ in range(2)]
     await viewers_until(editor, 2)
-    # The second count goes out on the one-second pace of count notes (viewers.py).
+    # The second count goes out on the pace of count notes (presence.py).
     await asyncio.sleep(0.5)
     late_editor = await Client.connect(second, room)
     assert late_editor.hello["viewers"] == 2
@@ -269,6 +269,24 @@ async def test_a_process_that_opens_the_room_late_counts_the_viewers_elsewhere(
     assert late_viewer.hello["viewers"] == 3
     await viewers_until(editor, 3)
     for client in (editor, *watching, late_viewer):
+        await client.close()
+
+
+@pytest.mark.parametrize("open_already", [True, False])
+async def test_hello_counts_viewers_who_joined_another_process_just_before(
+    two_servers: list[ServerProcess], open_already: bool
+) -> None:
+    """A burst of viewers on one process is in a hello on the other within the
+    pace of count notes, whether that process serves the room already or opens it."""
+    first, second = two_servers
+    room, view = await new_room(first, "x")
+    if open_already:
+        await Client.connect(second, room)
+    watching = await asyncio.gather(*(Client.connect(first, view) for _ in range(3)))
+    await asyncio.sleep(0.6)
+    late = await Client.connect(second, room)
+    assert late.hello["viewers"] == 3
+    for client in (late, *watching):
         await client.close()
 
 
@@ -411,7 +429,7 @@ async def test_a_viewer_reconnecting_through_another_process_replaces_its_old_so
     moved = await Client.connect(second, view, clientId="viewer-1")
     assert moved.hello["clientId"] == "viewer-1"
     assert await old.close_code(timeout=5) == 4409
-    # Counted once: 2 for a moment at most, then 1 (counts go out once a second).
+    # Counted once: 2 for a moment at most, then 1 (sockets hear counts once a second).
     await asyncio.sleep(1.5)
     counts = [m["count"] for m in await drain(editor, quiet=0.3) if m["type"] == "viewers"]
     assert not counts or counts[-1] == 1, counts
