@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from service.runs import RunRecord
-from tests.harness import Client, ServerProcess, create_room
+from tests.harness import Client, ServerProcess, connection, create_room, servers
 
 
 def start(run_id: str = "r1", version: int = 0, language: str = "python") -> dict[str, Any]:
@@ -441,3 +441,35 @@ def test_a_run_stored_before_run_output_existed_still_loads() -> None:
     assert RunRecord.from_stored(record.stored("k"), rows).output == [
         {"stream": "stdout", "text": "ab"}
     ]
+
+
+async def test_a_listener_that_reconnects_reads_again_the_output_it_missed(
+    database_url: str,
+) -> None:
+    """Run notes sent while a process's listener was down are gone; after it
+    reconnects, the process reads the run from the table, as it reads updates."""
+    with servers(database_url, 2) as (a, b):
+        room = await create_room(a)
+        ada = await Client.connect(a, room, clientId="ada")
+        bob = await Client.connect(b, room)  # B serves the room and follows the run
+        await ada.send(start())
+        await bob.recv_type("run")
+        async with connection(database_url) as conn:
+            await conn.execute(
+                """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE application_name = 'pairpad-listener'
+                     AND datname = current_database()"""
+            )
+        for i in range(5):
+            await ada.send(output(f"{i}\n"))
+        expected = [{"stream": "stdout", "text": "0\n1\n2\n3\n4\n"}]
+        for server in (a, b):
+            for _ in range(50):
+                joiner = await Client.connect(server, room)
+                await joiner.close()
+                if joiner.hello["lastRun"]["output"] == expected:
+                    break
+                await asyncio.sleep(0.1)
+            assert joiner.hello["lastRun"]["output"] == expected, server.port
+        for client in (ada, bob):
+            await client.close()
