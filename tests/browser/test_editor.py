@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -268,6 +270,38 @@ async def test_page_reconnects_after_its_server_is_killed(
         await expect(ada.get_by_test_id("sync-status")).to_have_attribute("data-pending", "0")
         # "synced" carries the round trip of Ada's last acknowledged edit.
         await expect(ada.get_by_test_id("sync-status")).to_have_text(re.compile(r"synced · \d+ ms"))
+
+
+async def test_status_tells_the_truth_when_the_connection_dies_without_a_close(
+    database_url: str, open_page: PageOpener
+) -> None:
+    """A network gone or a frozen server sends no close: the page notices by
+    itself, says so, keeps what is typed meanwhile and delivers it once, after."""
+    with servers(database_url, 2) as (first, second):
+        room_id = await create_room(first, "shared\n")
+        ada = await open_page(room_url(first, room_id), "Ada")
+        bob = await open_page(room_url(second, room_id), "Bob")
+        status = ada.get_by_test_id("connection-status")
+
+        await ada.context.set_offline(True)  # Chromium keeps the open socket
+        await expect(status).to_have_attribute("data-status", "offline", timeout=2_000)
+        await place_cursor(ada, 1)
+        await ada.keyboard.type(" offline", delay=15)
+        await ada.context.set_offline(False)
+        await expect_connected(ada)
+        assert await wait_converged([ada, bob], second, room_id) == "shared offline\n"
+
+        # A server that stops answering: the push waits, then the page gives up
+        # the socket (SILENCE_LIMIT_MS, 8 s) and reconnects once the server is back.
+        os.kill(first.proc.pid, signal.SIGSTOP)
+        try:
+            await ada.keyboard.type(" frozen", delay=15)
+            await expect(status).not_to_have_attribute("data-status", "connected", timeout=12_000)
+        finally:
+            os.kill(first.proc.pid, signal.SIGCONT)
+        await expect_connected(ada, timeout=30)
+        text = await wait_converged([ada, bob], second, room_id, timeout=30)
+        assert text == "shared offline frozen\n"
 
 
 async def test_page_starts_over_when_the_server_lacks_its_history(

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { makeStore } from "../../app/store";
+import type { ClientMessage } from "../../protocol/messages";
 import { initialPeersState } from "../peers/peersSlice";
 import { documentLoaded, syncProgressed } from "../room/roomSlice";
 import { connectRequested, disconnectRequested, messageSent, resyncRequested, retryNowRequested } from "./actions";
-import type { ConnectionDeps, SocketLike } from "./connectionMiddleware";
+import { type ConnectionDeps, SILENCE_LIMIT_MS, type SocketLike } from "./connectionMiddleware";
 
 class FakeSocket implements SocketLike {
   readyState = 0;
+  bufferedAmount = 0;
   sent: unknown[] = [];
   closedWith: number | null = null;
   onopen: SocketLike["onopen"] = null;
@@ -40,6 +42,7 @@ function setup(online = true) {
   let now = 1000;
   let nextId = 1;
   let onOnline = () => {};
+  let onOffline = () => {};
   const deps: ConnectionDeps = {
     createSocket: (url) => {
       const s = new FakeSocket(url);
@@ -60,6 +63,7 @@ function setup(online = true) {
     },
     isOnline: () => online,
     onOnline: (callback) => (onOnline = callback),
+    onOffline: (callback) => (onOffline = callback),
   };
   const store = makeStore({ peers: { ...initialPeersState, myName: "Ada" } }, { connection: deps });
   const advance = (ms: number) => {
@@ -70,7 +74,15 @@ function setup(online = true) {
     }
   };
   const last = () => sockets[sockets.length - 1];
-  return { store, sockets, timers, advance, last, goOnline: () => onOnline() };
+  const goOffline = () => {
+    online = false;
+    onOffline();
+  };
+  const goOnline = () => {
+    online = true;
+    onOnline();
+  };
+  return { store, sockets, timers, advance, last, goOnline, goOffline };
 }
 
 const hello = (version = 0, text: string | null = "") => ({
@@ -152,6 +164,65 @@ describe("connection middleware", () => {
     expect(t.store.getState().connection.status).toBe("offline");
     t.goOnline();
     expect(t.sockets).toHaveLength(2);
+  });
+
+  it("gives up an open socket when the browser goes offline, and says so", () => {
+    const t = setup();
+    t.store.dispatch(connectRequested({ roomId: "room-1234", clientId: "me" }));
+    t.last().serverOpens();
+    t.last().serverSays(hello());
+    t.store.dispatch(documentLoaded({ version: 0 }));
+    t.goOffline();
+    expect(t.sockets[0].closedWith).toBe(1000);
+    expect(t.store.getState().connection.status).toBe("offline");
+    t.goOnline();
+    expect(t.sockets).toHaveLength(2);
+    expect(t.last().url).toContain("since=0");
+  });
+
+  describe("a push the server leaves unanswered", () => {
+    const push: ClientMessage = { type: "push", version: 0, updates: [{ clientId: "me", changes: [[0, "x"]] }] };
+    const connected = () => {
+      const t = setup();
+      t.store.dispatch(connectRequested({ roomId: "room-1234", clientId: "me" }));
+      t.last().serverOpens();
+      t.last().serverSays(hello());
+      t.store.dispatch(documentLoaded({ version: 0 }));
+      t.store.dispatch(messageSent(push));
+      return t;
+    };
+
+    it("gives the socket up once the server has been silent for the limit", () => {
+      const t = connected();
+      t.advance(SILENCE_LIMIT_MS - 1);
+      expect(t.store.getState().connection.status).toBe("connected");
+      t.advance(1);
+      expect(t.sockets[0].closedWith).toBe(1000);
+      expect(t.store.getState().connection.status).toBe("reconnecting");
+      t.advance(1000);
+      expect(t.sockets).toHaveLength(2);
+    });
+
+    it("waits on while the server says anything, and stops at the answer", () => {
+      const t = connected();
+      t.advance(SILENCE_LIMIT_MS - 100);
+      t.last().serverSays({ type: "viewers", count: 2 }); // alive: the wait starts again
+      t.advance(SILENCE_LIMIT_MS - 100);
+      t.last().serverSays({ type: "update", version: 1, clientId: "me", changes: [[0, "x"]] });
+      t.advance(10 * SILENCE_LIMIT_MS);
+      expect(t.sockets).toHaveLength(1);
+      expect(t.store.getState().connection.status).toBe("connected");
+    });
+
+    it("waits on while our own frames are still being sent", () => {
+      const t = connected();
+      t.last().bufferedAmount = 4_000_000; // a big paste on a slow uplink
+      t.advance(3 * SILENCE_LIMIT_MS);
+      expect(t.sockets).toHaveLength(1);
+      t.last().bufferedAmount = 0;
+      t.advance(SILENCE_LIMIT_MS);
+      expect(t.store.getState().connection.status).toBe("reconnecting");
+    });
   });
 
   it("retries at once when asked", () => {

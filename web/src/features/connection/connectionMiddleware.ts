@@ -3,6 +3,13 @@
  * turns frames into actions, sends `messageSent` commands, and on a drop
  * reconnects with backoff and `since`, so that the editor's pending updates are
  * rebased over what it missed and then pushed.
+ *
+ * A connection can die without a close event: the network gone, a frozen server,
+ * a half-open TCP connection. The browser says "closed" only when TCP gives up,
+ * minutes later, and until then the status would say "Connected" over edits that
+ * go nowhere. So the socket is given up, and the client reconnects, when the
+ * browser goes offline, or when a push has waited `SILENCE_LIMIT_MS` with nothing
+ * at all heard from the server (and nothing of ours still queued to send).
  */
 import type { Middleware } from "@reduxjs/toolkit";
 import { parseServerMessage, type ServerMessage } from "../../protocol/messages";
@@ -32,6 +39,8 @@ import { socketUrl } from "./socketUrl";
 /** The part of a WebSocket this module uses; tests pass a fake. */
 export interface SocketLike {
   readonly readyState: number;
+  /** Bytes sent but not yet handed to the network. */
+  readonly bufferedAmount: number;
   onopen: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
@@ -51,7 +60,12 @@ export interface ConnectionDeps {
   isOnline(): boolean;
   /** Calls `callback` when the browser comes back online. */
   onOnline(callback: () => void): void;
+  /** Calls `callback` when the browser loses its network. */
+  onOffline(callback: () => void): void;
 }
+
+/** How long a push may wait with the server silent before the socket is given up. */
+export const SILENCE_LIMIT_MS = 8000;
 
 /** The state this middleware reads, so that it does not depend on the whole store. */
 interface ConnectionView {
@@ -76,6 +90,9 @@ export function browserDeps(): ConnectionDeps {
     isOnline: () => typeof navigator === "undefined" || navigator.onLine !== false,
     onOnline: (callback) => {
       if (typeof window !== "undefined") window.addEventListener("online", callback);
+    },
+    onOffline: (callback) => {
+      if (typeof window !== "undefined") window.addEventListener("offline", callback);
     },
   };
 }
@@ -111,13 +128,41 @@ export function createConnectionMiddleware(deps: ConnectionDeps = browserDeps())
     let timer: unknown = null;
     let fresh = false;
     let resyncTimes: number[] = [];
+    // Runs out when a push has waited SILENCE_LIMIT_MS with the server silent.
+    let silence: unknown = null;
 
     const cancelTimer = () => {
       if (timer !== null) deps.clearTimer(timer);
       timer = null;
     };
 
+    const stopWatching = () => {
+      if (silence !== null) deps.clearTimer(silence);
+      silence = null;
+    };
+
+    const watchForSilence = () => {
+      stopWatching();
+      silence = deps.setTimer(() => {
+        silence = null;
+        const ws = socket;
+        if (!ws) return;
+        // Still sending (a big paste on a slow uplink): the wait is ours, not the server's.
+        if (ws.bufferedAmount > 0) watchForSilence();
+        else abandon("the server stopped answering");
+      }, SILENCE_LIMIT_MS);
+    };
+
+    /** Give up a socket that is open but dead, and reconnect as after a drop. */
+    const abandon = (reason: string) => {
+      if (!socket) return;
+      drop();
+      api.dispatch(socketClosed({ code: 1006, reason }));
+      scheduleRetry();
+    };
+
     const drop = () => {
+      stopWatching();
       const old = socket;
       socket = null;
       if (!old) return;
@@ -150,6 +195,16 @@ export function createConnectionMiddleware(deps: ConnectionDeps = browserDeps())
           console.warn("pairpad: ignored a malformed server message", event.data.slice(0, 200));
           return;
         }
+        if (silence !== null) {
+          // The server is alive. Our push is answered by its own update, a
+          // conflict or an error; anything else only restarts the wait.
+          const answered =
+            (message.type === "update" && message.clientId === room?.clientId) ||
+            message.type === "conflict" ||
+            message.type === "error";
+          if (answered) stopWatching();
+          else watchForSilence();
+        }
         if (message.type === "hello") {
           attempt = 0;
           fresh = false;
@@ -161,6 +216,7 @@ export function createConnectionMiddleware(deps: ConnectionDeps = browserDeps())
       ws.onclose = (event) => {
         if (socket !== ws) return;
         socket = null;
+        stopWatching();
         api.dispatch(socketClosed({ code: event.code, reason: event.reason }));
         const decision = decideOnClose(event.code);
         if (decision.kind === "stop") {
@@ -188,10 +244,14 @@ export function createConnectionMiddleware(deps: ConnectionDeps = browserDeps())
     deps.onOnline(() => {
       if (timer !== null) open();
     });
+    deps.onOffline(() => abandon("the browser went offline"));
 
     return (next) => (action) => {
       if (messageSent.match(action)) {
-        if (socket && socket.readyState === OPEN) socket.send(JSON.stringify(action.payload));
+        if (socket && socket.readyState === OPEN) {
+          socket.send(JSON.stringify(action.payload));
+          if (action.payload.type === "push" && silence === null) watchForSilence();
+        }
         return action;
       }
       if (connectRequested.match(action)) {
