@@ -1,5 +1,6 @@
 import { javascript } from "@codemirror/lang-javascript";
 import { python } from "@codemirror/lang-python";
+import { indentUnit } from "@codemirror/language";
 import type { Extension } from "@codemirror/state";
 
 /** Languages a room can be set to (the server's list); the first three are highlighted. */
@@ -21,8 +22,26 @@ export const LANGUAGES: readonly { id: string; label: string }[] = [
   { id: "plaintext", label: "Plain text" },
 ];
 
+/** The indentation that a language's own style guide asks for (PEP 8, gofmt, …). */
+export function indentFor(language: string): string {
+  switch (language) {
+    case "python":
+    case "rust":
+    case "java":
+    case "c":
+    case "cpp":
+    case "sql":
+    case "shell":
+      return "    ";
+    case "go":
+      return "\t";
+    default:
+      return "  ";
+  }
+}
+
 /** Highlighting for `language`, or plain text for one without a parser here. */
-export function languageSupport(language: string): Extension {
+function highlighting(language: string): Extension {
   switch (language) {
     case "python":
       return python();
@@ -35,6 +54,11 @@ export function languageSupport(language: string): Extension {
     default:
       return [];
   }
+}
+
+/** Highlighting and indentation for `language`. */
+export function languageSupport(language: string): Extension {
+  return [highlighting(language), indentUnit.of(indentFor(language))];
 }
 
 const extensions = new Map<string, Extension>();
