@@ -96,6 +96,12 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     typed = " bob keeps typing here"
     typing = asyncio.create_task(bob.keyboard.type(typed, delay=60))
     await asyncio.sleep(0.5)
+    # Ada's timeline grows with Bob's typing while she looks back.
+    for _ in range(100):
+        if int(await panel.get_attribute("data-head") or 0) > head:
+            break
+        await asyncio.sleep(0.1)
+    assert int(await panel.get_attribute("data-head") or 0) > head
     before_restore = (await room_state(two_servers[0], room_id))["version"]
     await ada.get_by_test_id("history-restore").click()
     await expect(panel).to_have_count(0)

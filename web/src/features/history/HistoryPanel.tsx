@@ -11,6 +11,7 @@ import { languageExtension } from "../room/languages";
 import { historyApi, PAST_ANY_VERSION } from "./api";
 import {
   boundsLoaded,
+  headAdvanced,
   historyClosed,
   historyFailed,
   historyOpened,
@@ -51,6 +52,8 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
   const dispatch = useAppDispatch();
   const { oldest, head, version, ready, playing, speed, steps, error } = useAppSelector((s) => s.history);
   const language = useAppSelector((s) => s.room.language);
+  // Every version the editor has synced is stored: the timeline reaches it.
+  const live = useAppSelector((s) => s.room.version);
   // A view-only link may look back but not restore: only an editor pushes.
   const canRestore = useAppSelector((s) => s.room.role !== "viewer");
   const api = useMemo(() => historyApi(roomId), [roomId]);
@@ -79,6 +82,10 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
     void refreshBounds();
     root.current?.focus();
   }, [refreshBounds]);
+
+  useEffect(() => {
+    if (live > head) dispatch(headAdvanced(live));
+  }, [live, head, dispatch]);
 
   useEffect(() => {
     const view = new EditorView({ parent: host.current! });
@@ -165,6 +172,7 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
       className="history-panel"
       data-testid="history-panel"
       data-version={shown?.version ?? ""}
+      data-head={ready ? head : ""}
       data-playing={playing}
       ref={root}
       tabIndex={-1}

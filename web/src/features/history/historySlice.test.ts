@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeStore } from "../../app/store";
 import {
   boundsLoaded,
+  headAdvanced,
   historyClosed,
   historyOpened,
   playToggled,
@@ -15,6 +16,18 @@ import { authorTicks, idleGaps, MAX_PLAYBACK_PAUSE_MS, MIN_PLAYBACK_PAUSE_MS, pl
 const step = (version: number, clientId: string, at: string): Step => ({ version, clientId, name: clientId, at });
 
 describe("historySlice", () => {
+  it("grows the timeline as the room moves on, and leaves the chosen version be", () => {
+    const store = makeStore();
+    store.dispatch(historyOpened());
+    store.dispatch(headAdvanced(9)); // before the range is known: nothing to grow
+    expect(store.getState().history.head).toBe(0);
+    store.dispatch(boundsLoaded({ oldest: 0, head: 6 }));
+    store.dispatch(headAdvanced(12));
+    expect(store.getState().history).toMatchObject({ head: 12, version: 6 });
+    store.dispatch(headAdvanced(10));
+    expect(store.getState().history.head).toBe(12);
+  });
+
   it("opens on the newest version and keeps the chosen version inside oldest … head", () => {
     const store = makeStore();
     store.dispatch(historyOpened());

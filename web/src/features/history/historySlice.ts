@@ -47,6 +47,10 @@ export const historySlice = createSlice({
       state.ready = true;
       state.version = first ? state.head : clamp(state, state.version);
     },
+    /** The room moved on while the panel is open: the timeline grows with it. */
+    headAdvanced(state, action: PayloadAction<number>) {
+      if (state.ready) state.head = Math.max(state.head, action.payload);
+    },
     stepsLoaded(state, action: PayloadAction<Step[]>) {
       for (const step of action.payload) state.steps[step.version] = step;
     },
@@ -79,6 +83,7 @@ export const {
   historyOpened,
   historyClosed,
   boundsLoaded,
+  headAdvanced,
   stepsLoaded,
   versionChosen,
   stepped,
