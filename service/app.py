@@ -39,11 +39,11 @@ def _web_dist(settings: Settings) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def _app_page(dist: Path) -> Response:
+def _app_page(dist: Path, status_code: int = 200) -> Response:
     index = dist / "index.html"
     if index.is_file():
-        return FileResponse(index, headers={"cache-control": "no-cache"})
-    return HTMLResponse(_PLACEHOLDER)
+        return FileResponse(index, status_code=status_code, headers={"cache-control": "no-cache"})
+    return HTMLResponse(_PLACEHOLDER, status_code=status_code)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -87,6 +87,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def app_page(_request: Request) -> Response:
         return _app_page(dist)
 
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """A person who follows a bad link gets the page, which says so; a
+        program gets the protocol's error body."""
+        if request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", ""):
+            return _app_page(dist, status_code=404)
+        return await http_errors.starlette_error(request, exc)
+
     sandbox = SandboxPage(dist)
     routes = [
         Route("/rooms", http_api.create_room, methods=["POST"]),
@@ -110,5 +117,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(AbuseLimits)],
-        exception_handlers=http_errors.exception_handlers(),
+        exception_handlers={**http_errors.exception_handlers(), 404: not_found},
     )

@@ -49,7 +49,7 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message)
 
 
-async def _starlette_error(request: Request, exc: Exception) -> Response:
+async def starlette_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _CODES.get(exc.status_code, "http_error")
     message = {
@@ -75,7 +75,7 @@ async def _unexpected(_request: Request, _exc: Exception) -> Response:
 def exception_handlers() -> dict[type[Exception] | int, ExceptionHandler]:
     handlers: dict[type[Exception] | int, ExceptionHandler] = {
         ApiError: _api_error,
-        HTTPException: _starlette_error,
+        HTTPException: starlette_error,
         Exception: _unexpected,
     }
     for failure in DATABASE_FAILURES:

@@ -168,6 +168,11 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
 
+    def pause(self, paused: bool = True) -> None:
+        """Freeze the whole process group (SIGSTOP), or let it run on (SIGCONT)."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP if paused else signal.SIGCONT)
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)

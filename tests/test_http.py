@@ -112,6 +112,14 @@ async def test_what_no_route_answers_has_the_error_body(
     assert response.json()["error"]["code"] == code
 
 
+async def test_a_browser_that_asks_for_no_page_gets_the_app_with_404(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get("/no/such/page", headers={"accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+
+
 async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
     assert (await http.get("/healthz")).status_code == 200
     assert (await http.get("/readyz")).status_code == 200

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -293,12 +291,12 @@ async def test_status_tells_the_truth_when_the_connection_dies_without_a_close(
 
         # A server that stops answering: the push waits, then the page gives up
         # the socket (SILENCE_LIMIT_MS, 8 s) and reconnects once the server is back.
-        os.kill(first.proc.pid, signal.SIGSTOP)
+        first.pause()
         try:
             await ada.keyboard.type(" frozen", delay=15)
             await expect(status).not_to_have_attribute("data-status", "connected", timeout=12_000)
         finally:
-            os.kill(first.proc.pid, signal.SIGCONT)
+            first.pause(False)
         await expect_connected(ada, timeout=30)
         text = await wait_converged([ada, bob], second, room_id, timeout=30)
         assert text == "shared offline frozen\n"
@@ -374,6 +372,11 @@ async def test_unknown_and_malformed_rooms_get_a_page(
     await expect(malformed.get_by_test_id("room-problem")).to_have_attribute(
         "data-reason", "invalid_room"
     )
+
+    # A path that is no page gets the app's "not found", with status 404.
+    for path in ("/no/such/page", "/room/", "/room/NoSuchRoom123/extra"):
+        lost = await open_page(f"{two_servers[0].http}{path}", wait_connected=False)
+        await expect(lost.get_by_test_id("page-not-found")).to_be_visible()
 
 
 async def test_home_creates_a_room_and_joins_by_link(
