@@ -172,6 +172,11 @@ class RoomPresence(Generic[P]):
             self._by_role(previous).pop(previous.client_id, None)
         self.local[peer.client_id] = peer
         self._by_role(peer)[peer.client_id] = peer
+        if not peer.watches_only:
+            # An editor that moved here from another process: what that process
+            # told us of its old socket is stale (a second entry in hellos, a
+            # leave ignored for its socket id, a false leave when it expires).
+            self.remote.pop(peer.client_id, None)
         change = int(peer.watches_only) - int(previous is not None and previous.watches_only)
         self._count_local(change)
         if peer.watches_only:

@@ -275,7 +275,15 @@ class LiveRoom:
         """The update messages after `since`, or None when the table lacks some, or
         when replaying them would cost more than sending the text: history is kept
         whole, and reading a long log holds the room's lock against every push."""
-        if since is None or since > self.version:
+        if since is None:
+            return None
+        # This process may not have heard of the newest updates yet (their notes
+        # are still queued), and the client may have them from another process:
+        # read the table first, so that a `since` past what we hold is not taken
+        # for one ahead of the room (a client that starts over loses its pending
+        # edits), and `latestVersion` is the room's version, not ours.
+        await self.catch_up()
+        if since > self.version:
             return None
         if self.version - since > self._settings.catch_up_limit:
             return None

@@ -5,6 +5,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from service import ids
+from service.config import Settings
+from service.rooms import RoomHub
+from service.store import Store, create_pool
 from tests.harness import PostgresServer, ServerProcess, servers
 
 
@@ -42,6 +46,19 @@ def server(two_servers: list[ServerProcess]) -> ServerProcess:
 async def database_url(postgres: PostgresServer) -> str:
     """A migrated database of the test's own."""
     return await postgres.new_database()
+
+
+@pytest.fixture
+async def hub(database_url: str) -> AsyncIterator[RoomHub]:
+    """One process's rooms, run in the test, so that a test can order what happens."""
+    pool = await create_pool(database_url, 1, 4)
+    hub = RoomHub(Store(pool), Settings(), database_url, ids.new_process_id())
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+        await pool.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

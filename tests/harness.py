@@ -30,10 +30,13 @@ import websockets
 from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection
 
+from service import ids
 from service.config import Settings
 from service.document import Document
 from service.embedded import EmbeddedPostgres, free_port
 from service.migrate import migrate
+from service.rooms import LiveRoom, RoomHub
+from service.session import Session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -341,3 +344,23 @@ async def uvicorn_serving(app: ASGIApp, **config: Any) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+# One process's rooms run in the test (the `hub` fixture).
+
+
+async def joined_in_process(hub: RoomHub, text: str) -> tuple[LiveRoom, Session]:
+    """A new room with `text`, and Ada's session in it."""
+    room_id = ids.new_room_id()
+    ref = await hub.store.create_room(room_id, "python", text)
+    session = Session("ada", "Ada", hub.settings, ref)
+    room = await hub.join(room_id, session, None)
+    return room, session
+
+
+def sent_messages(session: Session) -> list[dict[str, Any]]:
+    """What the session has queued for its socket since last asked, decoded."""
+    out: list[dict[str, Any]] = []
+    while session._outbox:
+        out.append(json.loads(session._outbox.popleft()))
+    return out

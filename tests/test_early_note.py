@@ -10,44 +10,14 @@ writer's answer back until the note has come, so that the order is certain."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-import pytest
 
-from service import ids, messages
-from service.config import Settings
+from service import messages
 from service.rooms import LiveRoom, RoomHub
-from service.session import Session
-from service.store import Store, create_pool
-
-
-@pytest.fixture
-async def hub(database_url: str) -> AsyncIterator[RoomHub]:
-    pool = await create_pool(database_url, 1, 4)
-    hub = RoomHub(Store(pool), Settings(), database_url, ids.new_process_id())
-    await hub.start()
-    try:
-        yield hub
-    finally:
-        await hub.stop()
-        await pool.close()
-
-
-async def _joined(hub: RoomHub, text: str) -> tuple[LiveRoom, Session]:
-    room_id = ids.new_room_id()
-    ref = await hub.store.create_room(room_id, "python", text)
-    session = Session("ada", "Ada", hub.settings, ref)
-    room = await hub.join(room_id, session, None)
-    return room, session
-
-
-def _sent(session: Session) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    while session._outbox:
-        out.append(msgspec.json.decode(session._outbox.popleft()))
-    return out
+from tests.harness import joined_in_process, sent_messages
 
 
 def _push(version: int, changes: list[Any]) -> messages.Push:
@@ -83,8 +53,8 @@ def _hold_writer_until_note(
 
 
 async def test_a_push_settles_its_own_early_note_without_the_pump(hub: RoomHub) -> None:
-    room, ada = await _joined(hub, "ab")
-    _sent(ada)  # the hello
+    room, ada = await joined_in_process(hub, "ab")
+    sent_messages(ada)  # the hello
     _hold_writer_until_note(hub, room)
     pumped: list[str] = []
     handle = room._handle_note
@@ -100,7 +70,7 @@ async def test_a_push_settles_its_own_early_note_without_the_pump(hub: RoomHub) 
     # Settled by the push: the pump (a queue, a task switch, a decode and the
     # lock, for a note that is dropped in the end) never saw it.
     assert pumped == []
-    updates = [m for m in _sent(ada) if m["type"] == "update"]
+    updates = [m for m in sent_messages(ada) if m["type"] == "update"]
     assert [(u["version"], u["clientId"]) for u in updates] == [(1, "ada")]
     assert (room.version, room.doc.text) == (1, "abc")
 
@@ -108,8 +78,8 @@ async def test_a_push_settles_its_own_early_note_without_the_pump(hub: RoomHub) 
 async def test_a_push_that_lost_its_version_delivers_the_winners_early_note(
     hub: RoomHub,
 ) -> None:
-    room, ada = await _joined(hub, "ab")
-    _sent(ada)
+    room, ada = await joined_in_process(hub, "ab")
+    sent_messages(ada)
 
     async def rival_takes_version_1() -> None:
         # Another process's push of the same version commits first.
@@ -122,9 +92,9 @@ async def test_a_push_that_lost_its_version_delivers_the_winners_early_note(
 
     _hold_writer_until_note(hub, room, before=rival_takes_version_1)
     await room.push(ada, _push(0, [2, [0, "c"]]))
-    sent = _sent(ada)
+    sent = sent_messages(ada)
     assert [m["type"] for m in sent] == ["conflict", "update"], sent
     assert (sent[1]["version"], sent[1]["clientId"]) == (1, "rival")
     assert (room.version, room.doc.text) == (1, "xab")
     await asyncio.sleep(0.2)
-    assert _sent(ada) == []  # delivered once
+    assert sent_messages(ada) == []  # delivered once

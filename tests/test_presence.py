@@ -27,6 +27,28 @@ async def test_joiners_on_different_processes_see_each_other_within_a_second(
     assert time.monotonic() - started < 1.5
 
 
+async def test_an_editor_that_moves_process_is_listed_once_and_leaves_once(
+    two_servers: list[ServerProcess],
+) -> None:
+    """Dee reconnects through Bob's process, as a client does after a drop: that
+    process forgets what the other told it of Dee's old socket, so a hello lists
+    her once and her leave reaches Bob."""
+    first, second = two_servers
+    room = await create_room(first, "x")
+    bob = await Client.connect(second, room, name="Bob", clientId="bob")
+    dee = await Client.connect(first, room, name="Dee", clientId="dee")
+    while (await bob.recv_type("presence", timeout=5))["clientId"] != "dee":
+        pass  # Bob's process now knows Dee through the other one
+    moved = await Client.connect(second, room, name="Dee", clientId="dee")
+    assert await dee.close_code() == 4409
+    cid = await Client.connect(second, room, clientId="cid")
+    assert sorted(p["clientId"] for p in cid.hello["peers"]) == ["bob", "dee"]
+    await moved.socket.close()
+    assert (await bob.recv_type("leave", timeout=5))["clientId"] == "dee"
+    for client in (bob, cid):
+        await client.socket.close()
+
+
 async def test_peer_of_a_killed_process_disappears(database_url: str) -> None:
     """A process that dies without a word stops announcing its peers; the others
     expire them (here with a 3 s expiry instead of 30 s) and send leave."""
