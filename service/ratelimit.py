@@ -18,14 +18,19 @@ in UNLOGGED tables (migration 000004):
   ignored, then deleted by the sweep (`service/lifetime.py`).
 
 If Postgres cannot answer, the limit lets the request through (and logs it):
-a limiter must not turn a database hiccup into an outage of autocomplete.
+a limiter must not turn a database hiccup into an outage of autocomplete. A
+socket's close that cannot be counted then is owed, and counted once the
+database answers again, so that a hiccup does not shrink a client's cap for
+the life of the process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # A process unheard of for this long no longer counts toward anyone's cap.
 PROCESS_ALIVE_SECONDS = 30.0
+# Waits between attempts to count the closes owed after a database failure.
+_OWED_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,9 @@ class Limits:
         self.process_id = process_id
         self.rates = http_rates(settings)
         self._proxies = tuple(settings.trusted_proxies)
+        # Socket closes not yet counted in the database, by client.
+        self._owed: Counter[str] = Counter()
+        self._settling: asyncio.Task[None] | None = None
 
     def rate_for(self, scope: Scope) -> Rate | None:
         """The rate that an HTTP request is counted against, if any."""
@@ -137,9 +147,31 @@ class Limits:
 
     async def close_socket(self, client: str) -> None:
         try:
-            await self.pool.execute("SELECT pairpad_close_socket($1, $2)", client, self.process_id)
+            await self._count_close(client)
         except DATABASE_FAILURES as exc:
-            log.warning("socket count of %s not lowered (database: %s)", client, exc)
+            log.warning("socket count of %s not lowered yet (database: %s)", client, exc)
+            self._owed[client] += 1
+            if self._settling is None or self._settling.done():
+                self._settling = asyncio.create_task(self._settle_owed(), name="owed closes")
+
+    async def _count_close(self, client: str) -> None:
+        await self.pool.execute("SELECT pairpad_close_socket($1, $2)", client, self.process_id)
+
+    async def _settle_owed(self) -> None:
+        """Count the owed closes, waiting longer after each failure, until none is left."""
+        failures = 0
+        while self._owed:
+            await asyncio.sleep(_OWED_RETRY_SECONDS[min(failures, len(_OWED_RETRY_SECONDS) - 1)])
+            try:
+                for client in list(self._owed):
+                    while self._owed[client] > 0:
+                        await self._count_close(client)
+                        self._owed[client] -= 1
+                    del self._owed[client]
+            except DATABASE_FAILURES:
+                failures += 1
+            else:
+                failures = 0
 
 
 class AbuseLimits:

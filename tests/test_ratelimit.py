@@ -6,10 +6,14 @@ import asyncio
 import ipaddress
 import json
 
+import asyncpg
 import httpx
 import websockets
 
 from service.clientaddr import client_address, client_key
+from service.config import Settings
+from service.ratelimit import Limits
+from service.store import create_pool
 from tests.harness import ServerProcess, connection, create_room, servers
 
 TRUSTED = '["127.0.0.1"]'
@@ -244,3 +248,40 @@ async def test_a_clients_count_leaves_no_row_once_its_sockets_close(database_url
                 "SELECT count(*) FROM client_sockets WHERE client = $1", client
             )
             assert rows == 0
+
+
+class _DroppedStatements:
+    """A pool whose next `failures` statements fail as on a dropped connection."""
+
+    def __init__(self, pool: asyncpg.Pool, failures: int) -> None:
+        self.pool = pool
+        self.failures = failures
+
+    async def execute(self, query: str, *args: object) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionResetError("connection dropped")
+        return str(await self.pool.execute(query, *args))
+
+
+async def test_closes_the_database_missed_are_counted_once_it_answers(database_url: str) -> None:
+    """A database hiccup while sockets close must not shrink the client's cap for
+    the life of the process: the closes are owed, and counted when it answers."""
+    client = "192.0.2.50"
+    pool = await create_pool(database_url, 1, 2)
+    try:
+        limits = Limits(pool, Settings(sockets_per_client=5), "process-a")
+        for _ in range(3):
+            assert await limits.open_socket(client) is True
+        limits.pool = _DroppedStatements(pool, failures=3)  # type: ignore[assignment]
+        await limits.close_socket(client)
+        await limits.close_socket(client)
+        count = "SELECT sum(sockets) FROM client_sockets WHERE client = $1"
+        assert await pool.fetchval(count, client) == 3
+        for _ in range(50):  # the first retry fails too; the next one counts both
+            if await pool.fetchval(count, client) == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert await pool.fetchval(count, client) == 1
+    finally:
+        await pool.close()
