@@ -46,8 +46,11 @@ class Settings(BaseSettings):
     # Messages waiting for a slow socket before it is closed with 1013.
     send_queue_limit: int = 2048
     # A `since` reconnect further behind than this many updates starts over from
-    # the text instead of replaying them (they are still in the history).
-    catch_up_limit: int = 10_000
+    # the text instead of replaying them (they are still in the history), and
+    # loses its unsent edits: PROTOCOL.md promises the replay while the server
+    # has the updates. The bound is on what one join reads under the room's lock
+    # and holds in memory (about 100 bytes an update).
+    catch_up_limit: int = 100_000
 
     # A room's text is kept as a checkpoint every this many updates (more for big
     # documents), and when it goes idle.

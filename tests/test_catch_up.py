@@ -48,3 +48,23 @@ async def test_latest_version_is_the_rooms_not_this_processs(hub: RoomHub) -> No
     assert [u["version"] for u in updates] == [2, 3]
     # Ada, already here, gets the updates read from the table too, once.
     assert [u["version"] for u in sent_messages(ada) if u["type"] == "update"] == [1, 2, 3]
+
+
+async def test_a_client_far_behind_is_replayed_not_started_over(hub: RoomHub) -> None:
+    """Twelve thousand updates behind (past the old limit of ten thousand): the
+    history is whole, so the hello replays it and the client keeps its unsent edits."""
+    room, ada = await joined_in_process(hub, "")
+    behind = 12_000
+    await hub.store.pool.executemany(
+        "INSERT INTO updates (room_id, version, client_id, changes) VALUES ($1, $2, 'bob', $3)",
+        [
+            (room.id, v, f'[[0, "x"], {v - 1}]' if v > 1 else '[[0, "x"]]')
+            for v in range(1, behind + 1)
+        ],
+    )
+    async with room.lock:
+        eve = Session("eve", "Eve", hub.settings, ada.ref)
+        await room.admit(eve, 0)
+    hello, *updates = sent_messages(eve)
+    assert (hello["version"], hello["text"], hello["latestVersion"]) == (0, None, behind)
+    assert [u["version"] for u in updates] == list(range(1, behind + 1))
