@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 
 _CATCH_UP = "catch-up"
+# After the listener's reconnect: the run notes sent meanwhile are gone as well.
+_CATCH_UP_WITH_RUNS = "catch-up-with-runs"
 # How the trigger's json_build_object() starts an update note.
 _UPDATE_NOTE_PREFIX = '{"type" : "update", "version" : '
 
@@ -181,18 +183,18 @@ class LiveRoom:
         # The payload is the protocol's update message already.
         self._broadcast(payload)
 
-    def request_catch_up(self) -> None:
-        self._inbox.put_nowait((_CATCH_UP, 0.0))
+    def request_catch_up(self, runs_too: bool = False) -> None:
+        self._inbox.put_nowait((_CATCH_UP_WITH_RUNS if runs_too else _CATCH_UP, 0.0))
 
     async def _run_pump(self) -> None:
         while True:
             payload, arrived = await self._inbox.get()
             try:
-                if payload == _CATCH_UP:
+                if payload in (_CATCH_UP, _CATCH_UP_WITH_RUNS):
                     async with self.lock:
                         await self.catch_up()
-                        # The run notes missed meanwhile are gone too.
-                        self.runs.load(await load_last_run(self._store.pool, self.id))
+                        if payload == _CATCH_UP_WITH_RUNS:
+                            self.runs.load(await load_last_run(self._store.pool, self.id))
                 else:
                     await self._handle_note(payload, arrived)
             except DATABASE_FAILURES as exc:
@@ -540,7 +542,7 @@ class RoomHub:
         # Notifications sent while we were away are gone: read the table instead.
         for room in self.rooms.values():
             if room.loaded:
-                room.request_catch_up()
+                room.request_catch_up(runs_too=True)
                 self.schedule_announce(room)
 
     async def join(self, room_id: str, session: Session, since: int | None) -> LiveRoom:

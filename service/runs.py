@@ -229,7 +229,7 @@ class SocketRuns:
                 room.pool, room.room_id, run.key, record.seq, piece, room.channel, note
             )
         )
-        record.add_output(request.stream, request.text)
+        # The output itself is the table's and the rooms' to keep (`RoomRuns`).
         record.seq += 1
 
     async def _end(self, room: RoomTarget, request: messages.RunRequest) -> None:

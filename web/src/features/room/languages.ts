@@ -23,7 +23,7 @@ export const LANGUAGES: readonly { id: string; label: string }[] = [
 ];
 
 /** The indentation that a language's own style guide asks for (PEP 8, gofmt, …). */
-export function indentFor(language: string): string {
+function indentFor(language: string): string {
   switch (language) {
     case "python":
     case "rust":
