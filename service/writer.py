@@ -26,6 +26,7 @@ as "taken", while the rest of the batch commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -187,6 +188,17 @@ class UpdateWriter:
         """Write batches on one connection for as long as pushes keep coming, and
         LINGER seconds after the last; pushes may write on it meanwhile."""
         self._conn = conn
+
+        def lost(_connection: object) -> None:
+            # The server closed the connection while we linger on it (restarted,
+            # say, while nobody typed): pushes would fail on it, and close their
+            # sockets, though nothing of theirs was sent. The next batch takes another.
+            if self._conn is conn:
+                self._conn = None
+                self._spoiled = True
+                self._more.set()
+
+        conn.add_termination_listener(lost)
         try:
             while await self._next_push():
                 if not await self._write_next(conn):
@@ -194,6 +206,10 @@ class UpdateWriter:
         finally:
             self._conn = None
             self._spoiled = False
+            # Gone with the connection when the server closed it (asyncpg has
+            # detached it from the pool then, and the proxy refuses every call).
+            with contextlib.suppress(asyncpg.InterfaceError):
+                conn.remove_termination_listener(lost)
 
     async def _write_next(self, conn: PoolConnectionProxy[asyncpg.Record]) -> bool:
         """Write the next batch on `conn`, which is busy meanwhile (see `_write`)."""

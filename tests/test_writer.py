@@ -237,3 +237,29 @@ async def test_a_push_cancelled_while_writing_on_the_lingering_connection(
         await writer.close()
     finally:
         await pool.close()
+
+
+async def test_a_push_after_the_lingering_connection_was_closed_takes_another(
+    database_url: str,
+) -> None:
+    """The server closing the connection the writer lingers on (a restart while nobody
+    typed) costs the next push nothing: it is written on another connection, not
+    failed on the dead one (which would close its socket)."""
+    pool = await create_pool(database_url, 2, 2)
+    try:
+        store = Store(pool)
+        await store.create_room("lost-room", "python", "")
+        writer = UpdateWriter(pool, linger=30)
+        assert await writer.store("lost-room", 1, "ada", '[[0, "a"]]') is True
+        lingering = writer._conn
+        assert lingering is not None
+        backend = lingering.get_server_pid()
+        closed = asyncio.Event()
+        lingering.add_termination_listener(lambda _conn: closed.set())
+        await pool.execute("SELECT pg_terminate_backend($1)", backend)
+        await asyncio.wait_for(closed.wait(), 5)
+        assert await writer.store("lost-room", 2, "ada", '[1, [0, "b"]]') is True
+        assert writer._conn is not None and writer._conn.get_server_pid() != backend
+        await writer.close()
+    finally:
+        await pool.close()

@@ -211,6 +211,32 @@ async def test_numbers_past_64_bits_in_a_change_set_are_invalid_changes(
     assert (await ada.recv_type("update"))["version"] == 1
 
 
+async def test_a_padded_change_set_is_stored_and_relayed_compact(
+    server: ServerProcess, shared_database: str
+) -> None:
+    room = await create_room(server, "ab")
+    ada = await Client.connect(server, room)
+    bob = await Client.connect(server, room)
+    padding = " " * 1_000_000
+    await ada.socket.send(
+        f'{{"type":"push","version":0,"updates":[{{"clientId":"{ada.client_id}",'
+        f'"changes":[2,{padding}[0,"c\u00e9"]{padding}]}}]}}'
+    )
+    for client in (ada, bob):
+        assert (await client.recv_type("update"))["changes"] == [2, [0, "cé"]]
+    conn = await asyncpg.connect(shared_database)
+    try:
+        stored = await conn.fetchval(
+            "SELECT octet_length(changes::text) FROM updates WHERE room_id = $1", room
+        )
+    finally:
+        await conn.close()
+    assert stored == len('[2,[0,"cé"]]'.encode())
+    # A compact change set is kept as it came.
+    await ada.push(1, [4, [0, "d"]])
+    assert (await bob.recv_type("update"))["changes"] == [4, [0, "d"]]
+
+
 @pytest.mark.parametrize("role", ["editor", "viewer"])
 async def test_json_deeper_than_the_parser_is_malformed_and_the_socket_stays_open(
     server: ServerProcess, role: str
