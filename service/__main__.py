@@ -72,7 +72,7 @@ def main() -> None:
         if own_metrics_path:
             shutil.rmtree(metrics_path, ignore_errors=True)
         if embedded is not None:
-            embedded.stop()
+            embedded.release()
 
 
 if __name__ == "__main__":

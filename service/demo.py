@@ -18,11 +18,10 @@ from service.app import PROJECT_ROOT
 from service.config import get_settings
 from service.embedded import EmbeddedPostgres
 
-PORTS = (8000, 8001)
-
 
 def main() -> None:
     settings = get_settings()
+    ports = (settings.port, settings.port + 1)
     embedded = None
     env = dict(os.environ)
     if not settings.database_url:
@@ -36,21 +35,23 @@ def main() -> None:
             cwd=PROJECT_ROOT,
             env=env,
         )
-        for port in PORTS
+        for port in ports
     ]
     try:
-        for port in PORTS:
+        for port in ports:
             wait_ready(port)
         room = httpx.post(
-            f"http://127.0.0.1:{PORTS[0]}/rooms",
+            f"http://127.0.0.1:{ports[0]}/rooms",
             json={"language": "python", "text": "def greet(name):\n    return f'hi {name}'\n"},
         ).json()["roomId"]
         print("\nPairpad demo: one room, two processes. Open both:\n")
-        for port in PORTS:
+        for port in ports:
             print(f"  http://127.0.0.1:{port}/room/{room}")
         print(
-            f"\nWatch the bus:  psql {env['DATABASE_URL']} -c 'LISTEN \"room:{room}\";' "
-            "then type \\watch or any query to see notifications.\nCtrl-C stops.\n"
+            f"\nWatch the bus:  psql {env['DATABASE_URL']}\n"
+            f'  then  LISTEN "room:{room}";\n'
+            "  and   SELECT 1 \\watch 1   (psql prints what arrived after each command)\n"
+            "Ctrl-C stops.\n"
         )
         for proc in procs:
             proc.wait()
@@ -62,7 +63,7 @@ def main() -> None:
         for proc in procs:
             proc.wait(timeout=15)
         if embedded is not None:
-            embedded.stop()
+            embedded.release()
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:

@@ -50,8 +50,12 @@ def _bin(name: str) -> str:
 
 
 def free_port(preferred: int | None = None) -> int:
+    """`preferred` when nothing listens on it, else a port the system picks."""
     for candidate in ([preferred] if preferred else []) + [0]:
         with socket.socket() as s:
+            # As Postgres and uvicorn bind: a port that only closed connections
+            # hold (TIME_WAIT, for a minute after a restart) is free to listen on.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", candidate))
             except OSError:
@@ -68,6 +72,8 @@ class EmbeddedPostgres:
         self.port = port or 0
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self._user: str | None = None
+        # Whether start() started the server, rather than finding it running.
+        self.started = False
         if os.geteuid() == 0:
             import stat
 
@@ -150,6 +156,13 @@ class EmbeddedPostgres:
         log.info("embedded postgres started on port %d", self.port)
         return self.url
 
+    def release(self) -> None:
+        """Stop the server if this object started it. One that start() found running
+        (another `make run` on the same data) serves whoever started it: stopping
+        it would take the database from under that server."""
+        if self.started:
+            self.stop()
+
     def stop(self, mode: str = "fast") -> None:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode, "stop")
@@ -167,3 +180,4 @@ class EmbeddedPostgres:
         self._run(
             _bin("pg_ctl"), "-D", data, "-w", "-t", "60", "-l", log_file, "-o", settings, "start"
         )
+        self.started = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -51,3 +52,41 @@ def test_rooms_survive_a_restart_of_server_and_embedded_postgres() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         EmbeddedPostgres(data_dir).stop()
+
+
+def test_a_second_server_on_the_same_data_leaves_the_first_ones_postgres_running() -> None:
+    """A second `make run` finds the embedded Postgres running and uses it; when it
+    stops, the Postgres (which the first server started) stays up for the first."""
+    data_dir = Path(tempfile.mkdtemp(prefix="pairpad-embedded-")) / "pgdata"
+    first_port, second_port, pg_port = free_port(), free_port(), free_port()
+    first = _start(data_dir, first_port, pg_port)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        wait_ready(first_port, first)
+        second = _start(data_dir, second_port, pg_port)
+        wait_ready(second_port, second)
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+        assert EmbeddedPostgres(data_dir).running_port() == pg_port
+        assert httpx.get(f"http://127.0.0.1:{first_port}/readyz").status_code == 200
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+        EmbeddedPostgres(data_dir).stop()
+
+
+def test_a_port_held_only_by_closed_connections_is_free() -> None:
+    """Restarting within a minute finds the embedded Postgres's port in TIME_WAIT;
+    Postgres binds it regardless (SO_REUSEADDR), so it is not passed over."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server's side closes first: it is the one in TIME_WAIT
+        client.close()
+    assert free_port(port) == port
