@@ -30,7 +30,7 @@ from service.presence import Notes, RoomPresence, clean_name
 from service.run_store import load_last_run
 from service.runs import RoomRuns, RoomTarget
 from service.session import Session
-from service.store import Store, StoredUpdate, VersionTaken, retention_of
+from service.store import RoomState, Store, StoredUpdate, VersionTaken, retention_of
 from service.writer import UpdateWriter
 
 log = logging.getLogger(__name__)
@@ -88,12 +88,7 @@ class LiveRoom:
     async def load(self) -> None:
         """Read the snapshot and the log after it; the caller holds the lock and is
         already subscribed, so no notification can fall between the two."""
-        state = await self._store.load_room(self.id)
-        self.doc = Document(state.snapshot)
-        self.version = self.snapshot_version = state.snapshot_version
-        self.language = state.language
-        for update in state.updates:
-            self._apply_stored(update)
+        self._take_state(await self._store.load_room(self.id))
         self.runs.load(await load_last_run(self._store.pool, self.id))
         # Viewers that other processes serve already: the first hello counts them.
         now = time.monotonic()
@@ -103,6 +98,13 @@ class LiveRoom:
             self.presence.viewers.heard(process, count, now - age)
         self.loaded = True
         self._pump = asyncio.create_task(self._run_pump(), name=f"pump {self.id}")
+
+    def _take_state(self, state: RoomState) -> None:
+        self.doc = Document(state.snapshot)
+        self.version = self.snapshot_version = state.snapshot_version
+        self.language = state.language
+        for update in state.updates:
+            self._apply_stored(update)
 
     def _apply_stored(self, update: StoredUpdate) -> str:
         """Apply the next stored update; returns its `update` message."""
@@ -117,8 +119,29 @@ class LiveRoom:
     async def catch_up(self) -> None:
         """Deliver every stored update after ours (the caller holds the lock)."""
         metrics.CATCH_UPS.inc()
-        for update in await self._store.updates_after(self.id, self.version):
+        updates = await self._store.updates_after(self.id, self.version)
+        if updates and updates[0].version != self.version + 1:
+            await self._start_over()
+            return
+        for update in updates:
             self._broadcast(self._apply_stored(update))
+
+    async def _start_over(self) -> None:
+        """The table no longer has the updates after our version: history retention
+        cut past it while this process was behind (its listener away, say). Read the
+        room afresh from its newest checkpoint, and send our sockets to join again,
+        as what they missed is gone: they start over from the text, as a `since`
+        below `oldest` does (the caller holds the lock)."""
+        log.warning(
+            "room %s: history was cut past version %d while this process was behind; "
+            "reloading the room and reconnecting its %d sockets",
+            self.id,
+            self.version,
+            len(self.sessions),
+        )
+        self._take_state(await self._store.load_room(self.id))
+        for session in list(self.sessions.values()):
+            session.close(errors.WS_TRY_AGAIN_LATER, "the room's history moved on; reconnect")
 
     def deliver_note(self, payload: str) -> None:
         arrived = time.perf_counter()

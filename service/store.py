@@ -277,10 +277,17 @@ async def _apply_retention(
 ) -> None:
     """Cut history at the newest checkpoint that a limit has passed: it becomes the
     room's oldest version, and the updates up to it and older checkpoints go. A cut
-    only ever falls on a checkpoint, so every version from `oldest` on stays whole."""
+    only ever falls on a checkpoint, so every version from `oldest` on stays whole.
+
+    Never at the checkpoint this fold writes (`head`), even with nothing to keep:
+    the updates up to it are what the other processes are reading right now (a
+    truncated note sends them to the table), and until this transaction commits,
+    inserts cannot see its checkpoint, which is what refuses their stale versions
+    once the rows are gone (migration 9). A cut at an older checkpoint, committed
+    before, holds both."""
     cut = await conn.fetchval(
         """SELECT max(version) FROM checkpoints
-           WHERE room_id = $1 AND version <= $2
+           WHERE room_id = $1 AND version < $2
              AND (version <= $2 - $3::bigint
                   OR at < now() - make_interval(secs => $4::float8))""",
         room_id,
