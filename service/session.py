@@ -176,6 +176,13 @@ class Session:
     async def receive(self, frame: str | bytes) -> None:
         """Handle one frame from the client; errors are answered, never raised."""
         if not self._messages.take():
+            if not self.closing:
+                metrics.RATE_LIMITED.labels("messages").inc()
+                log.info(
+                    "client %s: message flood, closing",
+                    self.client_id,
+                    extra={"event": "flood", "client": self.client_id, "code": 1008},
+                )
             self.close(errors.WS_POLICY_VIOLATION, "rate limit exceeded")
             return
         try:
@@ -201,6 +208,8 @@ class Session:
         metrics.REJECTED.labels(exc.code).inc()
         self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
         if self._errors.add():
+            if not self.closing:
+                metrics.RATE_LIMITED.labels("errors").inc()
             self.close(errors.WS_POLICY_VIOLATION, "too many protocol errors")
 
     async def _dispatch(self, frame: str | bytes) -> None:

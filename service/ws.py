@@ -128,7 +128,12 @@ async def _room_socket(websocket: WebSocket, receive: Receive, send: Send) -> No
         await _refuse(websocket, errors.WS_ROOM_NOT_FOUND, "room not found")
         return
     except DATABASE_FAILURES as exc:
-        log.warning("room %s: join failed: %s", room_id, exc)
+        log.warning(
+            "room %s: join failed, closing with 1013: %s",
+            room_id,
+            exc,
+            extra={"event": "join_failed", "room": room_id, "code": errors.WS_TRY_AGAIN_LATER},
+        )
         await _refuse(websocket, errors.WS_TRY_AGAIN_LATER, "database unavailable")
         return
     log.info(

@@ -10,6 +10,7 @@ import pytest
 import websockets
 
 from tests.harness import Client, ServerProcess, create_room, room_state, servers
+from tests.metrics_scrape import scrape
 
 
 async def test_hello_carries_text_version_language_and_peers(server: ServerProcess) -> None:
@@ -409,11 +410,15 @@ async def test_oversize_frame_closes_1009(server: ServerProcess) -> None:
 
 
 async def test_error_flood_closes_1008(server: ServerProcess) -> None:
+    before = await scrape(f"{server.http}/metrics")
     room = await create_room(server, "x")
     ada = await Client.connect(server, room)
     for _ in range(25):
         await ada.socket.send("{")
     assert await ada.close_code() == 1008
+    after = await scrape(f"{server.http}/metrics")
+    counted = "pairpad_rate_limited_total"
+    assert after.value(counted, limit="errors") == before.value(counted, limit="errors") + 1
 
 
 async def test_message_flood_closes_1008_and_others_keep_working(
@@ -422,9 +427,14 @@ async def test_message_flood_closes_1008_and_others_keep_working(
     room = await create_room(server, "x")
     ada = await Client.connect(server, room)
     bob = await Client.connect(server, room)
+    before = await scrape(f"{server.http}/metrics")
     for _ in range(1000):
         await ada.send({"type": "presence", "selection": {"anchor": 0, "head": 0}})
     assert await ada.close_code() == 1008
+    # Counted once, however many frames came after the limit.
+    after = await scrape(f"{server.http}/metrics")
+    counted = "pairpad_rate_limited_total"
+    assert after.value(counted, limit="messages") == before.value(counted, limit="messages") + 1
     await bob.push(0, [1, [0, "y"]])
     assert (await bob.recv_type("update"))["version"] == 1
 
