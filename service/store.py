@@ -245,6 +245,11 @@ class Store:
                        (SELECT created_at FROM updates WHERE room_id = $1 AND version = $3),
                        now())
                    WHERE EXISTS (SELECT 1 FROM rooms WHERE id = $1)
+                     -- A process that is behind (folding as its last socket leaves)
+                     -- adds nothing: and behind a retention cut, its checkpoint
+                     -- would become `oldest` with the updates after it gone.
+                     AND NOT EXISTS (SELECT 1 FROM checkpoints
+                                     WHERE room_id = $1 AND version > $3)
                    ON CONFLICT DO NOTHING""",
                 room_id,
                 text,

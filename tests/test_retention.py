@@ -76,3 +76,17 @@ async def test_a_process_behind_the_cut_starts_over_from_the_newest_checkpoint(
     async with room.lock:
         await room.catch_up()
     assert room.version == 26
+
+
+async def test_a_fold_from_a_process_behind_adds_no_checkpoint(hub: RoomHub) -> None:
+    """A process behind the room folds as its last socket leaves: behind a retention
+    cut, its checkpoint would become `oldest`, with the updates after it gone."""
+    room, _ = await joined_in_process(hub, "")
+    await _stored_elsewhere(hub, room.id, range(1, 21))
+    await hub.store.fold(room.id, _text_at(10), 10, NOTHING_KEPT)
+    await hub.store.fold(room.id, _text_at(20), 20, NOTHING_KEPT)
+    await hub.store.fold(room.id, _text_at(5), 5, NOTHING_KEPT)
+    checkpoints = await hub.store.pool.fetch(
+        "SELECT version FROM checkpoints WHERE room_id = $1 ORDER BY version", room.id
+    )
+    assert [c["version"] for c in checkpoints] == [10, 20]
