@@ -134,3 +134,45 @@ async def test_scrub_play_restore_while_a_peer_types_then_undo(
     await expect(panel).to_have_count(0)
     await ada.keyboard.type("#")
     assert "#" in await wait_converged([ada, bob], two_servers[0], room_id)
+
+
+async def focus_is_in_editor(page: Page) -> bool:
+    focused: bool = await page.evaluate(
+        "document.activeElement?.closest('[data-testid=editor]') != null"
+    )
+    return focused
+
+
+async def test_keys_never_reach_the_live_editor_under_the_panel(
+    two_servers: list[ServerProcess],
+    open_page: PageOpener,  # noqa: F811
+) -> None:
+    """With History open, no Tab or Shift+Tab reaches the covered live editor, so
+    nothing typed there changes the room; Escape brings the keyboard back to it."""
+    initial = "shared text\n"
+    room_id = await create_room(two_servers[0], initial)
+    ada = await open_page(room_url(two_servers[0], room_id), "Ada")
+    bob = await open_page(room_url(two_servers[1], room_id), "Bob")
+
+    # The audit's steps: into the panel from the keyboard, then back out of it.
+    await ada.get_by_test_id("history-button").focus()
+    await ada.keyboard.press("Enter")
+    panel = ada.get_by_test_id("history-panel")
+    await expect(panel).to_be_focused(timeout=MS)
+    await ada.keyboard.press("Shift+Tab")
+    await ada.keyboard.type("oops", delay=20)
+
+    # Whatever reached the editor went out before the marker typed after closing.
+    await panel.focus()
+    await ada.keyboard.press("Escape")
+    await expect(panel).to_have_count(0)
+    assert await focus_is_in_editor(ada)
+    await ada.keyboard.type("#")
+    text = await wait_converged([ada, bob], two_servers[0], room_id)
+    assert text.replace("#", "", 1) == initial
+
+    await ada.get_by_test_id("history-button").click()
+    await expect(panel).to_be_focused(timeout=MS)
+    for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:
+        await ada.keyboard.press(key)
+        assert not await focus_is_in_editor(ada), f"{key} reached the live editor"

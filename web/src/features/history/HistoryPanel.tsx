@@ -1,8 +1,8 @@
 /**
  * The timeline over the editor: a slider over every version the server still
  * has, play and pause, the text at the chosen version (read-only, the step's
- * changes marked), and "Restore this version". Live editing goes on under it;
- * closing it returns there.
+ * changes marked), and "Restore this version". Peers' edits go on under it,
+ * while this person's editor, covered, is out of reach; closing it returns there.
  */
 import { EditorView } from "@codemirror/view";
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
@@ -36,10 +36,7 @@ export function HistoryButton() {
       className="button"
       data-testid="history-button"
       aria-pressed={open}
-      onClick={() => {
-        dispatch(open ? historyClosed() : historyOpened());
-        if (open) focusLiveView();
-      }}
+      onClick={() => dispatch(open ? historyClosed() : historyOpened())}
     >
       History
     </button>
@@ -80,8 +77,15 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
 
   useEffect(() => {
     void refreshBounds();
-    root.current?.focus();
   }, [refreshBounds]);
+
+  // A dialog over the editor: the keyboard moves into it, and back to the editor
+  // however it closes. Only once the panel is gone (this cleanup) is the editor no
+  // longer inert, and so able to take the focus.
+  useEffect(() => {
+    root.current?.focus();
+    return focusLiveView;
+  }, []);
 
   useEffect(() => {
     if (live > head) dispatch(headAdvanced(live));
@@ -157,10 +161,7 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
     action();
   };
 
-  const close = () => {
-    dispatch(historyClosed());
-    focusLiveView();
-  };
+  const close = () => dispatch(historyClosed());
 
   const restore = () => {
     if (!shown) return;

@@ -48,7 +48,12 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 /** Server error codes that never answer a push (PROTOCOL.md v2: runs, view-only links). */
 const NOT_ABOUT_PUSHES = new Set(["output_limit", "read_only"]);
 
-export function Editor() {
+/**
+ * `covered`: another view (History) lies over the editor. The editor is then
+ * inert: out of reach of Tab, clicks and find-in-page, so that no keystroke
+ * lands in shared text its typist cannot see.
+ */
+export function Editor({ covered = false }: { covered?: boolean }) {
   const dispatch = useAppDispatch();
   const store = useAppStore();
   const parent = useRef<HTMLDivElement>(null);
@@ -230,7 +235,7 @@ export function Editor() {
   }, [myName, store, dispatch]);
 
   return (
-    <div className="editor" data-testid="editor" data-loaded={loaded} data-read-only={readOnly}>
+    <div className="editor" data-testid="editor" data-loaded={loaded} data-read-only={readOnly} inert={covered}>
       <div className="editor-host" ref={parent} />
       {!loaded && <div className="editor-loading">Opening the room…</div>}
     </div>

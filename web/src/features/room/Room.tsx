@@ -80,7 +80,7 @@ export function Room({ roomId }: { roomId: string }) {
       </header>
       <Notices roomId={roomId} />
       <div className="room-body">
-        <Editor />
+        <Editor covered={historyOpen} />
         {historyOpen && <HistoryPanel roomId={roomId} />}
       </div>
       <RunConsole />
