@@ -176,3 +176,31 @@ async def test_keys_never_reach_the_live_editor_under_the_panel(
     for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:
         await ada.keyboard.press(key)
         assert not await focus_is_in_editor(ada), f"{key} reached the live editor"
+
+
+@pytest.mark.parametrize("width, height", [(375, 700), (600, 800)])
+async def test_every_history_control_fits_a_narrow_window(
+    two_servers: list[ServerProcess],
+    open_page: PageOpener,  # noqa: F811
+    width: int,
+    height: int,
+) -> None:
+    """On a phone-sized window the panel's controls wrap: each is on screen, and
+    the page does not scroll sideways."""
+    room_id = await create_room(two_servers[0], "x = 1  # " + "a long line " * 40 + "\n")
+    ada = await open_page(room_url(two_servers[0], room_id), "Ada Lovelace-Byron")
+    await ada.set_viewport_size({"width": width, "height": height})
+    await ada.get_by_test_id("history-button").click()
+    panel = ada.get_by_test_id("history-panel")
+    await expect(panel).not_to_have_attribute("data-version", "", timeout=MS)
+
+    controls = ["play", "speed", "slider", "meta", "restore", "close"]
+    for control in controls:
+        box = await ada.get_by_test_id(f"history-{control}").bounding_box()
+        assert box is not None, control
+        assert 0 <= box["x"] <= width - box["width"], (control, box)
+        assert 0 <= box["y"] <= height - box["height"], (control, box)
+    scroll_width = await ada.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll_width <= await ada.evaluate("innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await ada.screenshot(path=str(ARTIFACTS / f"history-panel-{width}px.png"))

@@ -182,22 +182,24 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
       aria-label="History"
     >
       <div className="history-controls">
-        <button type="button" className="button" data-testid="history-play" onClick={() => dispatch(playToggled())} disabled={!ready}>
-          {playing ? "Pause" : "Play"}
-        </button>
-        <select
-          className="button"
-          data-testid="history-speed"
-          aria-label="Playback speed"
-          value={speed}
-          onChange={(e) => dispatch(speedChosen(Number(e.target.value) as Speed))}
-        >
-          {SPEEDS.map((s) => (
-            <option key={s} value={s}>
-              {s}×
-            </option>
-          ))}
-        </select>
+        <div className="history-control-group">
+          <button type="button" className="button" data-testid="history-play" onClick={() => dispatch(playToggled())} disabled={!ready}>
+            {playing ? "Pause" : "Play"}
+          </button>
+          <select
+            className="button"
+            data-testid="history-speed"
+            aria-label="Playback speed"
+            value={speed}
+            onChange={(e) => dispatch(speedChosen(Number(e.target.value) as Speed))}
+          >
+            {SPEEDS.map((s) => (
+              <option key={s} value={s}>
+                {s}×
+              </option>
+            ))}
+          </select>
+        </div>
         <div className="history-timeline">
           <input
             type="range"
@@ -228,14 +230,16 @@ export function HistoryPanel({ roomId }: { roomId: string }) {
             <span data-testid="history-author">{step ? step.name : ""}</span>
           </div>
         </div>
-        {canRestore && (
-          <button type="button" className="button button-primary" data-testid="history-restore" onClick={restore} disabled={!shown || shown.version !== version}>
-            Restore this version
+        <div className="history-control-group history-actions">
+          {canRestore && (
+            <button type="button" className="button button-primary" data-testid="history-restore" onClick={restore} disabled={!shown || shown.version !== version}>
+              Restore this version
+            </button>
+          )}
+          <button type="button" className="button" data-testid="history-close" onClick={close}>
+            Close
           </button>
-        )}
-        <button type="button" className="button" data-testid="history-close" onClick={close}>
-          Close
-        </button>
+        </div>
       </div>
       {error && (
         <div className="notice" role="alert" data-testid="history-error">
