@@ -394,3 +394,28 @@ async def test_home_creates_a_room_and_joins_by_link(
     await expect_connected(bob)
     assert bob.url == f"{two_servers[1].http}/room/{room_id}"
     await expect(bob.get_by_test_id("peer-list")).to_contain_text("Guest")
+
+
+async def test_copy_link_menu_closes_on_escape_and_on_a_click_outside(
+    two_servers: list[ServerProcess], open_page: PageOpener
+) -> None:
+    """The Copy link menu closes on Escape (the keyboard back on its button) and on
+    a click anywhere else, and stays open for a click inside it."""
+    room_id = await create_room(two_servers[0], "text\n")
+    ada = await open_page(room_url(two_servers[0], room_id), "Ada")
+    toggle = ada.get_by_test_id("copy-link")
+    edit_link = ada.get_by_test_id("copy-edit-link")
+
+    await toggle.click()
+    await edit_link.focus()
+    await ada.keyboard.press("Escape")
+    await expect(edit_link).to_have_count(0)
+    await expect(toggle).to_be_focused()
+    await expect(toggle).to_have_attribute("aria-expanded", "false")
+
+    await toggle.click()
+    await edit_link.click()
+    await expect(edit_link).to_be_visible()
+    await ada.locator(".cm-content").click()
+    await expect(edit_link).to_have_count(0)
+    await expect(toggle).to_have_attribute("aria-expanded", "false")

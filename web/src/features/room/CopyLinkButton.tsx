@@ -1,5 +1,6 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useAppSelector } from "../../app/hooks";
+import { useDismiss } from "../../app/useDismiss";
 
 async function copy(text: string): Promise<boolean> {
   try {
@@ -50,12 +51,21 @@ function CopyOne({ id, label, testId }: { id: string; label: string; testId: str
 export function CopyLinkButton({ roomId }: { roomId: string }) {
   const [open, setOpen] = useState(false);
   const { role, editId, viewId } = useAppSelector((s) => s.room);
+  const container = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => {
+    // The focused link is about to go: the keyboard goes back to the menu's button.
+    if (container.current?.contains(document.activeElement)) toggle.current?.focus();
+    setOpen(false);
+  }, []);
+  useDismiss(open, container, close);
   if (role === "viewer") return <CopyOne id={viewId ?? roomId} label="Copy link" testId="copy-view-link" />;
   return (
-    <div className="copy-links">
+    <div className="copy-links" ref={container}>
       <button
         type="button"
         className="button"
+        ref={toggle}
         data-testid="copy-link"
         aria-expanded={open}
         onClick={() => setOpen((o) => !o)}
