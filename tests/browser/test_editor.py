@@ -419,3 +419,20 @@ async def test_copy_link_menu_closes_on_escape_and_on_a_click_outside(
     await ada.locator(".cm-content").click()
     await expect(edit_link).to_have_count(0)
     await expect(toggle).to_have_attribute("aria-expanded", "false")
+
+
+async def test_name_field_takes_as_many_characters_as_the_server_keeps(
+    two_servers: list[ServerProcess], open_page: PageOpener
+) -> None:
+    """The server keeps 40 characters of a name: the field takes 40 emoji (not the
+    20 that 40 UTF-16 units hold), no more, and the peer sees all 40."""
+    room_id = await create_room(two_servers[0], "text\n")
+    ada = await open_page(room_url(two_servers[0], room_id), "Ada")
+    bob = await open_page(room_url(two_servers[1], room_id), "Bob")
+    name = "😀" * 40
+
+    await ada.get_by_test_id("name-input").fill(name + "😀")
+    await expect(ada.get_by_test_id("name-input")).to_have_value(name)
+    await expect(bob.get_by_test_id("peer-list")).to_contain_text(
+        name, timeout=SETTLE_SECONDS * 1000
+    )

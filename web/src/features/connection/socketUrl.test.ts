@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newClientId } from "./clientId";
-import { cleanName, socketUrl } from "./socketUrl";
+import { socketUrl } from "./socketUrl";
 
 describe("socket URL", () => {
   it("uses ws for http pages and wss for https pages", () => {
@@ -10,12 +10,6 @@ describe("socket URL", () => {
     expect(socketUrl({ protocol: "https:", host: "x.example" }, "room-1234", { clientId: "c1", name: "Ada L", since: 7 })).toBe(
       "wss://x.example/ws/room-1234?clientId=c1&name=Ada+L&since=7",
     );
-  });
-
-  it("keeps names to 40 characters without splitting one", () => {
-    expect(cleanName("  Ada  ")).toBe("Ada");
-    expect(Array.from(cleanName("😀".repeat(50)))).toHaveLength(40);
-    expect(cleanName("😀".repeat(50)).length).toBe(80);
   });
 
   it("makes client ids the protocol accepts", () => {

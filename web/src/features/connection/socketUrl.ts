@@ -1,15 +1,10 @@
-import { MAX_NAME_LENGTH } from "../../protocol/messages";
+import { cleanName } from "../peers/displayName";
 
 export interface SocketParams {
   clientId: string;
   name: string;
   /** The version the client already has, when it comes back with a document. */
   since?: number | undefined;
-}
-
-/** A display name as the server takes it: trimmed, at most 40 characters (code points). */
-export function cleanName(name: string): string {
-  return Array.from(name.trim()).slice(0, MAX_NAME_LENGTH).join("");
 }
 
 /** `ws[s]://host/ws/<roomId>?clientId=…&name=…[&since=…]` for the page at `location`. */

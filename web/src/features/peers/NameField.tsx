@@ -1,9 +1,13 @@
 import { useAppDispatch, useAppSelector } from "../../app/hooks";
-import { MAX_NAME_LENGTH } from "../../protocol/messages";
+import { fitName } from "./displayName";
 import { saveName } from "./nameStorage";
 import { nameChanged } from "./peersSlice";
 
-/** This person's display name: remembered in this browser, sent to the room as presence. */
+/**
+ * This person's display name: remembered in this browser, sent to the room as
+ * presence. Not `maxLength`, which counts UTF-16 units (20 emoji) where the
+ * server counts characters (40): the field takes what the server keeps.
+ */
 export function NameField() {
   const dispatch = useAppDispatch();
   const name = useAppSelector((s) => s.peers.myName);
@@ -13,12 +17,12 @@ export function NameField() {
       <input
         data-testid="name-input"
         value={name}
-        maxLength={MAX_NAME_LENGTH}
         placeholder="Your name"
         spellCheck={false}
         onChange={(event) => {
-          dispatch(nameChanged(event.target.value));
-          saveName(event.target.value);
+          const fitted = fitName(event.target.value);
+          dispatch(nameChanged(fitted));
+          saveName(fitted);
         }}
       />
     </label>

@@ -22,7 +22,6 @@ import {
   socketClosed,
   updateReceived,
 } from "../connection/actions";
-import { cleanName } from "../connection/socketUrl";
 import { followStarted, followStopped, followTypistStarted, isFollowing } from "../follow/followSlice";
 import { followScroll, ownMoves } from "../follow/followScroll";
 import {
@@ -34,6 +33,7 @@ import {
   peerRemoved,
   peersReset,
 } from "../peers/peerCursors";
+import { cleanName } from "../peers/displayName";
 import { presenceReporter, presenceTransport } from "../peers/presenceReporter";
 import { collabSync, type SyncTransport, syncPlugin } from "./collabPlugin";
 import { exposeDebugHandle } from "./debugHandle";
