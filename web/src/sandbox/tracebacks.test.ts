@@ -27,7 +27,76 @@ const SYNTAX_ERROR = `Traceback (most recent call last):
         ^
 SyntaxError: invalid syntax`;
 
+// An error inside `asyncio.run(...)`: the event loop is Pyodide's (webloop.py),
+// which waits on the coroutine through JavaScript (the worker's blob: URL).
+const ASYNCIO_ERROR = `Traceback (most recent call last):
+  File "/lib/python314.zip/_pyodide/_base.py", line 619, in eval_code_async
+    await CodeRunner(
+    ...<10 lines>...
+    .run_async(globals, locals)
+  File "/lib/python314.zip/_pyodide/_base.py", line 420, in run_async
+    coroutine = eval(self.code, globals, locals)
+  File "<room>", line 7, in <module>
+    asyncio.run(main())
+  File "/lib/python314.zip/pyodide/webloop.py", line 1133, in _run
+    return loop.run_until_complete(main)
+           ~~~~~~~~~~~~~~~~~~~~~~~^^^^^^
+  File "/lib/python314.zip/pyodide/webloop.py", line 404, in run_until_complete
+    return run_sync(future)
+  File "blob:null/0d4f3a52-7be8-4c1e-a6c4-1b2e0f9e3c77", line 9, in callPyObjectKwargsPromising
+  File "<room>", line 5, in main
+    raise ValueError("boom")
+  File "/lib/python314.zip/json/__init__.py", line 352, in loads
+    return _default_decoder.decode(s)
+ValueError: boom`;
+
 describe("roomPythonTraceback", () => {
+  it("drops Pyodide's event loop and JavaScript frames below the room's code", () => {
+    expect(roomPythonTraceback(ASYNCIO_ERROR)).toBe(`Traceback (most recent call last):
+  File "<room>", line 7, in <module>
+    asyncio.run(main())
+  File "<room>", line 5, in main
+    raise ValueError("boom")
+  File "/lib/python314.zip/json/__init__.py", line 352, in loads
+    return _default_decoder.decode(s)
+ValueError: boom`);
+  });
+
+  it("keeps every section of a chained exception, each without Pyodide's frames", () => {
+    const chained = [
+      "Traceback (most recent call last):",
+      '  File "/lib/python314.zip/_pyodide/_base.py", line 420, in run_async',
+      "    coroutine = eval(self.code, globals, locals)",
+      '  File "<room>", line 2, in <module>',
+      "    1 / 0",
+      "ZeroDivisionError: division by zero",
+      "",
+      "During handling of the above exception, another exception occurred:",
+      "",
+      "Traceback (most recent call last):",
+      '  File "/lib/python314.zip/pyodide/webloop.py", line 404, in run_until_complete',
+      "    return run_sync(future)",
+      '  File "<room>", line 4, in <module>',
+      "    raise KeyError(1)",
+      "KeyError: 1",
+    ].join("\n");
+    expect(roomPythonTraceback(chained)).toBe(
+      [
+        "Traceback (most recent call last):",
+        '  File "<room>", line 2, in <module>',
+        "    1 / 0",
+        "ZeroDivisionError: division by zero",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "<room>", line 4, in <module>',
+        "    raise KeyError(1)",
+        "KeyError: 1",
+      ].join("\n"),
+    );
+  });
+
   it("drops Pyodide's frames above the room's code and keeps the rest whole", () => {
     expect(roomPythonTraceback(NAME_ERROR)).toBe(`Traceback (most recent call last):
   File "<room>", line 6, in <module>

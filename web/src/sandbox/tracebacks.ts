@@ -8,19 +8,39 @@ export const ROOM_FILE = "<room>";
 
 const PYTHON_HEADER = "Traceback (most recent call last):";
 
+/** Pyodide's own files (its event loop, its evaluation code) and the
+ * JavaScript that it calls through, named by its blob: URL. */
+const PYODIDE_FILE = /^ {2}File "(?:\/lib\/python[\d.]+\.zip\/_?pyodide\/|blob:)/;
+const FRAME_START = /^ {2}File "/;
+const FRAME_DETAIL = /^ {4}/;
+
 /**
- * A Python traceback without the frames above the room's code. Pyodide's
- * tracebacks start in its own evaluation code (`_pyodide/_base.py`), which says
- * nothing to the person who pressed Run; the frames from the room's file on are
- * kept whole, library frames that the code called included. A syntax error is
- * shown as CPython shows one in a script: its location, without the header.
+ * A Python traceback without Pyodide's machinery. Its tracebacks start in its
+ * own evaluation code (`_pyodide/_base.py`), which says nothing to the person
+ * who pressed Run: the frames above the room's file go. Below it, Pyodide's
+ * frames go too (`asyncio.run` passes through `pyodide/webloop.py` and its
+ * JavaScript); the room's frames and library frames that the code called stay,
+ * as does the exception itself. A syntax error is shown as CPython shows one in
+ * a script: its location, without the header.
  */
 export function roomPythonTraceback(message: string): string {
   const lines = message.split("\n");
   const first = lines.findIndex((line) => line.startsWith(`  File "${ROOM_FILE}"`));
   if (lines[0] !== PYTHON_HEADER || first < 1) return message;
   const syntaxError = !lines[first].includes(", in ");
-  return (syntaxError ? lines.slice(first) : [PYTHON_HEADER, ...lines.slice(first)]).join("\n");
+  const fromRoom = withoutPyodideFrames(lines.slice(first));
+  return (syntaxError ? fromRoom : [PYTHON_HEADER, ...fromRoom]).join("\n");
+}
+
+/** The lines of a traceback without Pyodide's frames, each with the source
+ * line and markers indented under it. */
+function withoutPyodideFrames(lines: string[]): string[] {
+  let dropping = false;
+  return lines.filter((line) => {
+    if (FRAME_START.test(line)) dropping = PYODIDE_FILE.test(line);
+    else if (!FRAME_DETAIL.test(line)) dropping = false;
+    return !dropping;
+  });
 }
 
 /** Where a run's JavaScript came from, for naming it in stacks. */
