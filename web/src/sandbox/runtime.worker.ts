@@ -98,7 +98,10 @@ function trackTimers(): void {
   const live = new Set<unknown>();
   const settle = (handle: unknown) => {
     if (live.delete(handle)) pendingTimers -= 1;
-    if (pendingTimers === 0 && timersIdle) timersIdle();
+    if (pendingTimers === 0 && timersIdle) {
+      timersIdle();
+      timersIdle = null;
+    }
   };
   scope.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
     const handle: unknown = realTimeout(() => {
@@ -135,6 +138,7 @@ async function runJavaScript(code: string): Promise<"ok" | "error"> {
   self.addEventListener("unhandledrejection", (event) => {
     failed = true;
     write("stderr", `Uncaught (in promise) ${describe(event.reason)}\n`);
+    event.preventDefault(); // reported here: the browser need not report it again
   });
   self.addEventListener("error", (event) => {
     failed = true;
@@ -158,10 +162,26 @@ async function runJavaScript(code: string): Promise<"ok" | "error"> {
   } finally {
     URL.revokeObjectURL(url);
   }
-  if (pendingTimers > 0) await new Promise<void>((resolve) => (timersIdle = resolve));
-  // Let promise callbacks queued by the last timer run.
-  await new Promise<void>((resolve) => queueMicrotask(resolve));
+  await codeSettled();
   return failed ? "error" : "ok";
+}
+
+const nextTask = () => new Promise<void>((resolve) => nativeSetTimeout(resolve, 0));
+
+/**
+ * Resolves once the code has nothing left to do: no timer pending, and every
+ * promise rejection that nobody handled reported. The browser queues the
+ * `unhandledrejection` event as a task when the microtask checkpoint ends, so
+ * two task turns are needed: the first lets the checkpoint end, the second runs
+ * after the event. A timer's callback, or a promise it settles, may set another
+ * timer: the run ends only when a wait found none.
+ */
+async function codeSettled(): Promise<void> {
+  do {
+    if (pendingTimers > 0) await new Promise<void>((resolve) => (timersIdle = resolve));
+    await nextTask();
+    await nextTask();
+  } while (pendingTimers > 0);
 }
 
 let pyodide: PyodideAPI | null = null;
