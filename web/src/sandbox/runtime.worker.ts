@@ -13,6 +13,9 @@ import {
   WORKER_OUTPUT_CAP,
   type WorkerRun,
 } from "./protocol";
+import { describe as describeValue } from "./format";
+import { errorStack, type InspectOptions } from "./inspect";
+import { createConsole } from "./sandboxConsole";
 import { ROOM_FILE, type RunScript, roomJavaScriptStack, roomPythonTraceback } from "./tracebacks";
 
 const post = (message: FromWorker) => postMessage(message);
@@ -66,26 +69,21 @@ let runScript: RunScript | null = null;
 // What precedes the code on its first line (see runJavaScript).
 const RUN_WRAPPER_START = "self.__pairpadRun = (async () => {";
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value instanceof Error) {
-    if (!value.stack) return `${value.name}: ${value.message}`;
-    return roomJavaScriptStack(value.stack, runScript);
-  }
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json;
-  } catch {
-    // a cycle or a BigInt: fall back to String()
-  }
-  return String(value);
-}
+// Errors show their stack as the room's code sees it (see roomJavaScriptStack).
+const inspectOptions: Partial<InspectOptions> = {
+  formatError: (error) => (error.stack ? roomJavaScriptStack(errorStack(error), runScript) : errorStack(error)),
+};
+const describe = (value: unknown) => describeValue(value, inspectOptions);
+// Taken before the code can replace them.
+const now = performance.now.bind(performance);
+const NativeError = Error;
 
 function captureConsole(): void {
-  const line = (stream: SandboxStream) => (...args: unknown[]) => write(stream, args.map(describe).join(" ") + "\n");
-  const target = console as unknown as Record<string, unknown>;
-  for (const name of ["log", "info", "debug"]) target[name] = line("stdout");
-  for (const name of ["warn", "error", "trace"]) target[name] = line("stderr");
+  const methods = createConsole(
+    { write, now, stack: () => roomJavaScriptStack(new NativeError().stack ?? "", runScript) },
+    inspectOptions,
+  );
+  Object.assign(console, methods);
 }
 
 // Timers the code left pending: a JavaScript run ends when none is left.
