@@ -101,8 +101,8 @@ export function RunConsole() {
     window.addEventListener("pointerup", up);
   };
 
-  const nameOf = (clientId: string) =>
-    clientId === selfId ? "You" : (peers[clientId]?.name ?? `someone (${clientId.slice(0, 6)})`);
+  const nameOf = ({ clientId, runnerName }: RunEntry) =>
+    clientId === selfId ? "You" : runnerName || peers[clientId]?.name || `someone (${clientId.slice(0, 6)})`;
 
   return (
     <div className="run-console" data-testid="run-console" style={{ height }}>
@@ -124,7 +124,7 @@ export function RunConsole() {
       <div className="run-console-body" ref={body}>
         {entries.length === 0 && <p className="muted">Press Run: the output shows here, for everyone in the room.</p>}
         {entries.map((entry) => (
-          <Entry key={entry.key} entry={entry} whoName={nameOf(entry.clientId)} currentVersion={version} />
+          <Entry key={entry.key} entry={entry} whoName={nameOf(entry)} currentVersion={version} />
         ))}
       </div>
     </div>

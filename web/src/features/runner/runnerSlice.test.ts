@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { helloReceived, runReceived, serverErrorReceived } from "../connection/actions";
+import { helloReceived, peerLeft, presenceReceived, runReceived, serverErrorReceived } from "../connection/actions";
 import {
   initialRunnerState,
   LOCAL_OUTPUT_LIMIT,
@@ -13,7 +13,7 @@ import {
 const reduce = (state: RunnerState, ...actions: Parameters<typeof runnerSlice.reducer>[1][]) =>
   actions.reduce(runnerSlice.reducer, state);
 
-const hello = (lastRun: unknown) =>
+const hello = (lastRun: unknown, peers: { clientId: string; name: string }[] = []) =>
   helloReceived({
     type: "hello",
     roomId: "room1234",
@@ -21,9 +21,14 @@ const hello = (lastRun: unknown) =>
     version: 3,
     text: "",
     language: "python",
-    peers: [],
+    peers: peers.map((peer) => ({ ...peer, color: "#e5534b", selection: null })),
     lastRun: lastRun as never,
   });
+
+const presence = (clientId: string, name: string) =>
+  presenceReceived({ type: "presence", clientId, name, color: "#e5534b", selection: null });
+
+const bobStarts = runReceived({ type: "run", clientId: "bob", event: "start", runId: "r1", language: "python", version: 4 });
 
 describe("runnerSlice", () => {
   it("takes how a peer's run went on from a reconnect's hello (run messages are not replayed)", () => {
@@ -108,5 +113,32 @@ describe("runnerSlice", () => {
     for (let i = 0; i < 4; i++) state = reduce(state, localOutput({ key, stream: "stdout", text: chunk }));
     expect(state.entries[0]!.outputUnits).toBe(LOCAL_OUTPUT_LIMIT);
     expect(state.entries[0]!.truncated).toBe(true);
+  });
+
+  it("keeps the runner's name on the run after the runner leaves", () => {
+    const state = reduce(
+      initialRunnerState,
+      presence("bob", "Bob"),
+      bobStarts,
+      peerLeft({ type: "leave", clientId: "bob" }),
+      runReceived({ type: "run", clientId: "bob", event: "end", runId: "r1", status: "interrupted", durationMs: 5 }),
+    );
+    expect(state.entries[0]).toMatchObject({ clientId: "bob", runnerName: "Bob", status: "interrupted" });
+  });
+
+  it("names the run after the runner as they were called when it started", () => {
+    const state = reduce(initialRunnerState, presence("bob", "Bob"), bobStarts, presence("bob", "Robert"));
+    expect(state.entries[0]!.runnerName).toBe("Bob");
+  });
+
+  it("names hello's lastRun after a runner still in the room, or once their presence arrives", () => {
+    const lastRun = {
+      runId: "r9", clientId: "ada", language: "python", version: 2, status: "ok", durationMs: 12, output: [],
+    };
+    const named = reduce(initialRunnerState, hello(lastRun, [{ clientId: "ada", name: "Ada" }]));
+    expect(named.entries[0]!.runnerName).toBe("Ada");
+    const unnamed = reduce(initialRunnerState, hello(lastRun));
+    expect(unnamed.entries[0]!.runnerName).toBeNull();
+    expect(reduce(unnamed, presence("ada", "Ada")).entries[0]!.runnerName).toBe("Ada");
   });
 });

@@ -6,7 +6,7 @@
 import { createSlice, type PayloadAction } from "@reduxjs/toolkit";
 import type { LastRun, RunStatus, RunStream } from "../../protocol/messages";
 import { WORKER_OUTPUT_CAP } from "../../sandbox/protocol";
-import { helloReceived, runReceived, serverErrorReceived } from "../connection/actions";
+import { helloReceived, presenceReceived, runReceived, serverErrorReceived } from "../connection/actions";
 
 /** What one console entry keeps of a run's output (UTF-16 units); the rest is cut.
  * A little more than the room's 64 KiB, so that the runner sees where sharing
@@ -30,6 +30,9 @@ export interface RunEntry extends LastRun {
   sharedLimitHit: boolean;
   /** Known from hello's lastRun, not seen live. */
   fromHello: boolean;
+  /** The runner's name when the run started (the wire has only its client id),
+   * so that it stays after the runner leaves; null while this tab knows none. */
+  runnerName: string | null;
 }
 
 export interface PyodideLoad {
@@ -44,6 +47,9 @@ export interface RunnerState {
   activeKey: string | null;
   timeLimitMs: number;
   pyodide: PyodideLoad;
+  /** The names of everyone this tab has seen in the room by client id, kept
+   * after they leave: their runs are still theirs. */
+  names: Record<string, string>;
 }
 
 /** `?runTimeLimitMs=` on the page's address sets another limit (the browser tests use it). */
@@ -58,11 +64,19 @@ export const initialRunnerState: RunnerState = {
   activeKey: null,
   timeLimitMs: initialTimeLimit(),
   pyodide: { phase: "idle", loaded: 0, total: 0 },
+  names: {},
 };
 
 export const runKey = (clientId: string, runId: string) => `${clientId}/${runId}`;
 
-function newEntry(clientId: string, runId: string, language: string, version: number, mine: boolean): RunEntry {
+function newEntry(
+  state: RunnerState,
+  clientId: string,
+  runId: string,
+  language: string,
+  version: number,
+  mine: boolean,
+): RunEntry {
   return {
     key: runKey(clientId, runId),
     runId,
@@ -77,7 +91,15 @@ function newEntry(clientId: string, runId: string, language: string, version: nu
     mine,
     sharedLimitHit: false,
     fromHello: false,
+    runnerName: state.names[clientId] ?? null,
   };
+}
+
+/** Remembers a person's name; their runs that started before it was known take it. */
+function learnName(state: RunnerState, clientId: string, name: string): void {
+  if (!name) return;
+  state.names[clientId] = name;
+  for (const entry of state.entries) if (entry.clientId === clientId) entry.runnerName ??= name;
 }
 
 function add(state: RunnerState, entry: RunEntry): void {
@@ -109,7 +131,7 @@ export const runnerSlice = createSlice({
       state,
       { payload }: PayloadAction<{ clientId: string; runId: string; language: string; version: number }>,
     ) {
-      const entry = newEntry(payload.clientId, payload.runId, payload.language, payload.version, true);
+      const entry = newEntry(state, payload.clientId, payload.runId, payload.language, payload.version, true);
       add(state, entry);
       state.activeKey = entry.key;
     },
@@ -142,6 +164,7 @@ export const runnerSlice = createSlice({
   extraReducers: (builder) => {
     builder
       .addCase(helloReceived, (state, { payload }) => {
+        for (const peer of payload.peers) learnName(state, peer.clientId, peer.name);
         const last: LastRun | null | undefined = payload.lastRun;
         if (!last) return;
         const known = find(state, runKey(last.clientId, last.runId));
@@ -158,7 +181,7 @@ export const runnerSlice = createSlice({
           }
           return;
         }
-        const entry = newEntry(last.clientId, last.runId, last.language, last.version, false);
+        const entry = newEntry(state, last.clientId, last.runId, last.language, last.version, false);
         entry.status = last.status;
         entry.durationMs = last.durationMs;
         entry.fromHello = true;
@@ -169,13 +192,13 @@ export const runnerSlice = createSlice({
       .addCase(runReceived, (state, { payload }) => {
         const key = runKey(payload.clientId, payload.runId);
         if (payload.event === "start") {
-          add(state, newEntry(payload.clientId, payload.runId, payload.language, payload.version, false));
+          add(state, newEntry(state, payload.clientId, payload.runId, payload.language, payload.version, false));
           return;
         }
         let entry = find(state, key);
         if (!entry) {
           // A run that started before this tab joined: shown from here on.
-          entry = newEntry(payload.clientId, payload.runId, "?", -1, false);
+          entry = newEntry(state, payload.clientId, payload.runId, "?", -1, false);
           add(state, entry);
         }
         if (payload.event === "output") append(entry, payload.stream, payload.text);
@@ -184,6 +207,7 @@ export const runnerSlice = createSlice({
           entry.durationMs = payload.durationMs;
         }
       })
+      .addCase(presenceReceived, (state, { payload }) => learnName(state, payload.clientId, payload.name))
       .addCase(serverErrorReceived, (state, { payload }) => {
         if (payload.code !== "output_limit" || !state.activeKey) return;
         const entry = find(state, state.activeKey);
