@@ -1,10 +1,18 @@
 /**
  * The shared console under the editor: one entry per run, newest at the bottom,
  * stdout and stderr told apart, with who ran what, at which version, how it
- * ended and how long it took. The panel's height is dragged by its top edge.
+ * ended and how long it took. The panel's height is dragged by its top edge, or
+ * keyed there (arrow keys, Page Up/Down, Home, End) once it has the focus.
  */
-import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import {
+  useEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent as ReactPointerEvent,
+} from "react";
 import { useAppDispatch, useAppSelector } from "../../app/hooks";
+import { clampConsoleHeight, consoleBounds, defaultConsoleHeight, keyedConsoleHeight } from "./consoleHeight";
 import { consoleCleared, LOCAL_OUTPUT_LIMIT, type PyodideLoad, type RunEntry } from "./runnerSlice";
 
 const STATUS_TEXT: Record<string, string> = {
@@ -27,6 +35,16 @@ function PyodideProgress({ load }: { load: PyodideLoad }) {
       <progress max={1} value={load.phase === "starting" ? undefined : value} />
     </div>
   );
+}
+
+function useViewportHeight(): number {
+  const [viewportHeight, setViewportHeight] = useState(window.innerHeight);
+  useEffect(() => {
+    const resized = () => setViewportHeight(window.innerHeight);
+    window.addEventListener("resize", resized);
+    return () => window.removeEventListener("resize", resized);
+  }, []);
+  return viewportHeight;
 }
 
 function Entry({ entry, whoName, currentVersion }: { entry: RunEntry; whoName: string; currentVersion: number }) {
@@ -81,7 +99,12 @@ export function RunConsole() {
   const peers = useAppSelector((s) => s.peers.byId);
   const selfId = useAppSelector((s) => s.peers.selfId);
   const version = useAppSelector((s) => s.room.version);
-  const [height, setHeight] = useState(220);
+  const viewportHeight = useViewportHeight();
+  // Null until resized: the default follows the window.
+  const [chosenHeight, setChosenHeight] = useState<number | null>(null);
+  const height =
+    chosenHeight === null ? defaultConsoleHeight(viewportHeight) : clampConsoleHeight(chosenHeight, viewportHeight);
+  const bounds = consoleBounds(viewportHeight);
   const body = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -92,13 +115,21 @@ export function RunConsole() {
   const startDrag = (event: ReactPointerEvent<HTMLDivElement>) => {
     const startY = event.clientY;
     const startHeight = height;
-    const move = (e: PointerEvent) => setHeight(Math.max(60, Math.min(window.innerHeight - 120, startHeight + startY - e.clientY)));
+    const move = (e: PointerEvent) =>
+      setChosenHeight(clampConsoleHeight(startHeight + startY - e.clientY, window.innerHeight));
     const up = () => {
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
     };
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
+  };
+
+  const resizeByKey = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+    const next = keyedConsoleHeight(event.key, event.shiftKey, height, viewportHeight);
+    if (next === null) return;
+    event.preventDefault(); // the keys would scroll the page
+    setChosenHeight(next);
   };
 
   const nameOf = ({ clientId, runnerName }: RunEntry) =>
@@ -111,7 +142,13 @@ export function RunConsole() {
         role="separator"
         aria-orientation="horizontal"
         aria-label="Resize the console"
+        aria-valuenow={height}
+        aria-valuemin={bounds.min}
+        aria-valuemax={bounds.max}
+        aria-valuetext={`${height} pixels tall`}
+        tabIndex={0}
         onPointerDown={startDrag}
+        onKeyDown={resizeByKey}
       />
       <div className="run-console-bar">
         <span>Console</span>
