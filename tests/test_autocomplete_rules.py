@@ -86,17 +86,23 @@ def test_import_alias_follows_convention() -> None:
     assert suggest("import numpy as‸") == " np"
 
 
-def test_block_opener_gets_a_new_line_one_level_deeper() -> None:
-    """After a header's ":" or "{" at the end of the line: newline plus one indent."""
-    assert suggest("class Point:\n    def __init__(self, x, y):‸") == "\n        "
-    assert suggest("function add(a, b) {‸", "javascript") == "\n  "
+def test_nothing_but_whitespace_is_ever_suggested() -> None:
+    """After a header's ":" or "{", or on the blank first line of a body, nothing is
+    offered: a newline or an indentation shows as a blank line and Tab would insert it."""
+    assert suggest("x = 1\nif x:‸") == ""
+    assert suggest("class Point:\n    def __init__(self, x, y):‸") == ""
+    assert suggest("def parse(lines):\n\tfor line in lines:‸") == ""
+    assert suggest("def parse(lines):\n‸") == ""
+    assert suggest("x = 1\n\nif __name__ == '__main__':‸") == ""
+    assert suggest("function add(a, b) {‸", "javascript") == ""
+    assert suggest("function add(a, b) {\n‸", "javascript") == ""
 
 
 def test_indentation_follows_the_buffers_tabs_and_width() -> None:
-    """Tabs stay tabs and a 4-space JavaScript buffer gets 4 spaces."""
-    assert suggest("def parse(lines):\n\tfor line in lines:‸") == "\n\t\t"
-    code = "class Timer {\n    start() {\n        run();\n    }\n\n    stop() {‸"
-    assert suggest(code, "javascript") == "\n        "
+    """A suggested body line is indented as the buffer indents: tabs, or 2 spaces."""
+    assert suggest("def main():\n\tpass\n\n\nif __name‸") == '__ == "__main__":\n\tmain()'
+    code = "def main():\n  pass\n\n\nif __name‸"
+    assert suggest(code) == '__ == "__main__":\n  main()'
 
 
 def test_closes_brackets_ignoring_those_in_strings() -> None:
@@ -114,6 +120,24 @@ def test_never_suggests_what_already_follows_the_cursor() -> None:
     """With one ")" already after the cursor, only the missing one is suggested."""
     assert suggest("values = [3]\nprint(sorted(values‸)") == ")"
     assert suggest("values = [3]\nprint(sorted(values‸))") == ""
+
+
+def test_a_closer_after_the_cursor_closes_an_outer_call_not_the_suggested_one() -> None:
+    """With closeBrackets' ")" after the cursor, a suggested `now()` keeps its own ")":
+    the one already there closes `print(`."""
+    assert suggest("print(Date.n‸)", "javascript") == "ow()"
+    assert suggest("import time\nprint(time.perf_c‸)") == "ounter()"
+    assert suggest("const t = Date.n‸()", "javascript") == "ow"
+
+
+def test_calls_that_take_nothing_are_suggested_closed() -> None:
+    """`items()`, `preventDefault()`: nothing goes between the brackets, so accepting the
+    suggestion leaves no "(" open; a call that takes arguments still ends at "("."""
+    assert suggest("counts = {}\nfor name, n in counts.ite‸") == "ms()"
+    assert suggest("form.onsubmit = (e) => {\n  e.preventD‸", "javascript") == "efault()"
+    assert suggest("import os\nos.getc‸") == "wd()"
+    assert suggest("from os import getc‸") == "wd"
+    assert suggest("console.l‸", "javascript") == "og("
 
 
 def test_closes_a_finished_string_then_its_brackets() -> None:

@@ -8,6 +8,7 @@ from . import style, words
 from .context import Context
 from .declarations import whole_words
 from .indent import leading
+from .ranking import entry_name
 
 PAIRS = {"(": ")", "[": "]", "{": "}"}
 _OPENERS = frozenset("([{")
@@ -104,7 +105,7 @@ def known_name(ctx: Context, word: str) -> bool:
     if word in language.expression_keywords or word[0].isdigit():
         return True
     tables = (language.builtins, language.types)
-    if any(word == entry.rstrip("(") for table in tables for entry in table):
+    if any(word == entry_name(entry) for table in tables for entry in table):
         return True
     if any(d.name == word for d in ctx.scope.decls):
         return True

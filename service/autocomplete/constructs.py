@@ -254,23 +254,23 @@ def line_construct(ctx: Context) -> str | None:
 
 
 def layout(ctx: Context) -> str | None:
-    """A new, deeper line after a block opener; the missing indentation on a blank line."""
+    """Nothing after a block opener, nor on the blank first line of its body.
+
+    What goes there is a newline or indentation, which the editor gives on Enter; as a
+    ghost text it shows as a blank line and Tab inserts it instead of indenting. The ""
+    keeps the later rules from closing the block the user is about to fill.
+    """
     if not ctx.in_code or ctx.line_after.strip():
         return None
     before = ctx.masked_before
     if before.strip():
-        if not _opens_block(ctx, before):
-            return None
-        following = ctx.next_code_line()
-        if following is not None and len(leading(following)) > len(leading(before)):
-            return ""  # the body is already there
-        return "\n" + deeper(before, ctx.unit)
+        return "" if _opens_block(ctx, before) else None
     previous = ctx.previous_code_line()
     if previous is None or not _opens_block(ctx, previous.rstrip()):
         return None
     expected = deeper(previous, ctx.unit)
     if expected.startswith(ctx.line_before) and len(expected) > len(ctx.line_before):
-        return expected[len(ctx.line_before) :]
+        return ""
     return None
 
 

@@ -4,7 +4,10 @@ A case file (``cases/*.json``) holds a list of objects with ``name``, ``language
 ``code`` (a string, or a list of lines joined with "\\n") and ``expected``, the text a
 person would accept at the cursor. The cursor is marked in ``code`` by ``‸`` (U+2038),
 or given as ``cursor`` in UTF-16 units. Conventions for ``expected``: a callable comes
-with its "(", a keyword without a trailing space, "" where guessing would be wrong.
+with its "(" (with "()" when it is nearly always called with nothing, as `items()`), a
+keyword without a trailing space, "" where guessing would be wrong and where all that
+could follow is whitespace (a newline, an indentation): a ghost text of whitespace shows
+as a blank line, and Tab would insert it instead of indenting.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from .languages import resolve
 from .positions import utf16_to_index
 
 _CLOSING = frozenset(")]}\"'`")
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _word(ctx: Context) -> str | None:
@@ -22,9 +23,25 @@ def _word(ctx: Context) -> str | None:
 _RULES = (constructs.line_construct, _word, constructs.layout, brackets.close)
 
 
+def _own_closers(suggestion: str) -> int:
+    """How many characters at the end of ``suggestion`` may be dropped at most: none of
+    them may close a bracket that the suggestion itself opens."""
+    stack: list[str] = []
+    last_own = -1
+    for i, ch in enumerate(suggestion):
+        if ch in _PAIRS:
+            stack.append(_PAIRS[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+            last_own = i
+    return len(suggestion) - 1 - last_own
+
+
 def _without_overlap(suggestion: str, after: str) -> str:
     """Drop the end of the suggestion that the text after the cursor already has."""
-    for size in range(min(len(suggestion), len(after)), 0, -1):
+    # `now()` before the ")" of `print(Date.n‸)`: that ")" closes print, not now.
+    droppable = _own_closers(suggestion)
+    for size in range(min(droppable, len(after)), 0, -1):
         if suggestion.endswith(after[:size]):
             return suggestion[:-size]
     if suggestion and after and suggestion[0] == after[0] and suggestion[0] in _CLOSING:
@@ -47,5 +64,7 @@ def complete(code: str, cursor: int, language: str) -> str:
     for rule in _RULES:
         suggestion = rule(ctx)
         if suggestion is not None:
-            return _without_overlap(suggestion, ctx.after)
+            suggestion = _without_overlap(suggestion, ctx.after)
+            # Whitespace alone shows as a blank ghost line, and Tab would insert a newline.
+            return suggestion if suggestion.strip() else ""
     return ""

@@ -8,6 +8,7 @@ from typing import Literal
 Family = Literal["python", "js", "generic"]
 
 # Table entries that end with "(" are callables: the suggestion includes the parenthesis.
+# Those that end with "()" are nearly always called without arguments: it includes both.
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ _PY_TYPES = (
     "type", "frozenset", "bytearray", "complex",
 )  # fmt: skip
 _PY_MEMBERS: dict[str, tuple[str, ...]] = {
-    "os": ("path", "environ", "getcwd(", "listdir(", "makedirs(", "remove(", "rename(",
+    "os": ("path", "environ", "getcwd()", "listdir(", "makedirs(", "remove(", "rename(",
            "walk(", "getenv(", "mkdir(", "sep", "chdir(", "system("),
     "os.path": ("join(", "exists(", "dirname(", "basename(", "abspath(", "isfile(",
                 "isdir(", "splitext(", "expanduser(", "getsize(", "realpath("),
@@ -107,8 +108,8 @@ _PY_MEMBERS: dict[str, tuple[str, ...]] = {
            "fullmatch(", "escape(", "IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE"),
     "math": ("sqrt(", "pi", "floor(", "ceil(", "log(", "exp(", "sin(", "cos(", "tan(",
              "inf", "isclose(", "hypot(", "gcd("),
-    "time": ("time(", "sleep(", "perf_counter(", "monotonic(", "strftime("),
-    "random": ("random(", "randint(", "choice(", "shuffle(", "sample(", "uniform(", "seed("),
+    "time": ("time(", "sleep(", "perf_counter()", "monotonic()", "strftime("),
+    "random": ("random()", "randint(", "choice(", "shuffle(", "sample(", "uniform(", "seed("),
     "typing": ("Any", "Optional", "Union", "List", "Dict", "Tuple", "Callable", "Iterable",
                "Iterator", "Sequence", "Mapping", "TypeVar", "Generic", "Protocol",
                "Literal", "cast", "overload", "TYPE_CHECKING", "ClassVar", "Final",
@@ -121,29 +122,29 @@ _PY_MEMBERS: dict[str, tuple[str, ...]] = {
     "pathlib": ("Path(", "PurePath("),
     "datetime": ("datetime", "date", "timedelta(", "timezone", "time"),
     "asyncio": ("run(", "sleep(", "gather(", "create_task(", "Queue(", "Lock(", "Event(",
-                "wait_for(", "get_event_loop(", "TimeoutError", "TaskGroup("),
+                "wait_for(", "get_event_loop()", "TimeoutError", "TaskGroup("),
     "subprocess": ("run(", "Popen(", "PIPE", "check_output(", "CalledProcessError",
                    "DEVNULL", "check_call("),
     "logging": ("getLogger(", "basicConfig(", "DEBUG", "INFO", "WARNING", "ERROR",
                 "debug(", "info(", "warning(", "error(", "exception("),
     "dataclasses": ("dataclass", "field(", "asdict(", "replace(", "fields("),
 }  # fmt: skip
-_PY_RESPONSE = ("json(", "status_code", "text", "raise_for_status(", "headers", "content")
+_PY_RESPONSE = ("json(", "status_code", "text", "raise_for_status()", "headers", "content")
 _PY_CONVENTIONAL: dict[str, tuple[str, ...]] = {"response": _PY_RESPONSE, "resp": _PY_RESPONSE}
 _JS_RESPONSE = ("json(", "text(", "status", "ok", "headers", "blob(")
 _JS_CONVENTIONAL: dict[str, tuple[str, ...]] = {
     "response": _JS_RESPONSE, "res": _JS_RESPONSE, "resp": _JS_RESPONSE,
-    "event": ("preventDefault(", "target", "key", "stopPropagation(", "currentTarget"),
-    "e": ("preventDefault(", "target", "key", "stopPropagation(", "currentTarget"),
+    "event": ("preventDefault()", "target", "key", "stopPropagation()", "currentTarget"),
+    "e": ("preventDefault()", "target", "key", "stopPropagation()", "currentTarget"),
     "error": ("message", "stack", "name", "cause"),
     "err": ("message", "stack", "name", "code"),
 }  # fmt: skip
 _PY_COMMON_METHODS = (
-    "append(", "extend(", "pop(", "items(", "keys(", "values(", "get(", "split(", "join(",
-    "strip(", "startswith(", "endswith(", "replace(", "lower(", "upper(", "format(",
-    "encode(", "decode(", "read(", "write(", "close(", "readlines(", "update(", "add(",
-    "remove(", "insert(", "sort(", "count(", "index(", "find(", "copy(", "setdefault(",
-    "splitlines(", "rstrip(", "lstrip(",
+    "append(", "extend(", "pop(", "items()", "keys()", "values()", "get(", "split(", "join(",
+    "strip()", "startswith(", "endswith(", "replace(", "lower()", "upper()", "format(",
+    "encode(", "decode(", "read(", "write(", "close()", "readlines()", "update(", "add(",
+    "remove(", "insert(", "sort(", "count(", "index(", "find(", "copy()", "setdefault(",
+    "splitlines()", "rstrip()", "lstrip()",
 )  # fmt: skip
 
 _JS_STATEMENT = (
@@ -177,8 +178,8 @@ _TS_TYPES = (
 )  # fmt: skip
 _JS_MEMBERS: dict[str, tuple[str, ...]] = {
     "console": ("log(", "error(", "warn(", "info(", "debug(", "table(", "dir(", "time(",
-                "timeEnd(", "trace(", "assert(", "group(", "groupEnd("),
-    "Math": ("floor(", "ceil(", "round(", "random(", "max(", "min(", "abs(", "sqrt(",
+                "timeEnd(", "trace(", "assert(", "group(", "groupEnd()"),
+    "Math": ("floor(", "ceil(", "round(", "random()", "max(", "min(", "abs(", "sqrt(",
              "pow(", "PI", "trunc(", "sign(", "log(", "hypot("),
     "JSON": ("stringify(", "parse("),
     "Object": ("keys(", "values(", "entries(", "assign(", "freeze(", "fromEntries(",
@@ -193,22 +194,22 @@ _JS_MEMBERS: dict[str, tuple[str, ...]] = {
     "window": ("addEventListener(", "location", "localStorage", "setTimeout(", "innerWidth",
                "innerHeight", "requestAnimationFrame(", "removeEventListener(", "open(",
                "scrollTo(", "matchMedia("),
-    "process": ("env", "argv", "exit(", "cwd(", "on(", "stdout", "stderr", "platform",
+    "process": ("env", "argv", "exit(", "cwd()", "on(", "stdout", "stderr", "platform",
                 "nextTick(", "exitCode"),
     "fs": ("readFileSync(", "writeFileSync(", "existsSync(", "readFile(", "writeFile(",
            "mkdirSync(", "promises", "readdirSync(", "unlinkSync(", "statSync("),
     "path": ("join(", "resolve(", "dirname(", "basename(", "extname(", "relative(", "sep"),
-    "localStorage": ("getItem(", "setItem(", "removeItem(", "clear("),
-    "Date": ("now(", "parse(", "UTC("),
+    "localStorage": ("getItem(", "setItem(", "removeItem(", "clear()"),
+    "Date": ("now()", "parse(", "UTC("),
     "String": ("fromCharCode(", "raw"),
 }  # fmt: skip
 _JS_COMMON_METHODS = (
     "push(", "map(", "filter(", "forEach(", "reduce(", "find(", "includes(", "indexOf(",
     "slice(", "splice(", "join(", "split(", "length", "then(", "catch(", "finally(",
-    "toString(", "trim(", "replace(", "startsWith(", "endsWith(", "toLowerCase(",
-    "toUpperCase(", "some(", "every(", "concat(", "sort(", "get(", "set(", "has(",
-    "delete(", "addEventListener(", "preventDefault(", "json(", "querySelector(",
-    "padStart(", "findIndex(", "flatMap(", "pop(", "shift(", "unshift(", "test(",
+    "toString(", "trim()", "replace(", "startsWith(", "endsWith(", "toLowerCase()",
+    "toUpperCase()", "some(", "every(", "concat(", "sort(", "get(", "set(", "has(",
+    "delete(", "addEventListener(", "preventDefault()", "json(", "querySelector(",
+    "padStart(", "findIndex(", "flatMap(", "pop()", "shift()", "unshift(", "test(",
 )  # fmt: skip
 
 # Smaller tables for languages outside the three in depth: buffer words matter more there.

@@ -55,6 +55,8 @@ class Candidate:
     uses: float = 0.0
     fixed: float = 0.0
     call: bool = False
+    # A callable that is nearly always called with nothing: `now()`, `items()`.
+    no_args: bool = False
     function: bool = False
     cls: bool = False
     called: int = 0
@@ -66,6 +68,11 @@ class Candidate:
         """The sum of the evidence."""
         total = self.decl + self.uses + self.fixed
         return total * HIDDEN if self.hidden else total
+
+
+def entry_name(entry: str) -> str:
+    """The name of a table entry, without its "(" or "()"."""
+    return entry.removesuffix("()").removesuffix("(")
 
 
 def near(distance: int) -> float:
@@ -95,12 +102,14 @@ class Pool:
         return found
 
     def entry(self, entry: str, weight: float) -> None:
-        """Add a table entry (a trailing "(" marks a callable) if it matches."""
-        name = entry.rstrip("(")
+        """Add a table entry (a trailing "(" marks a callable, "()" one that takes no
+        arguments) if it matches."""
+        name = entry_name(entry)
         if self.matches(name):
             candidate = self.get(name)
             candidate.fixed = max(candidate.fixed, weight)
-            candidate.call = candidate.call or entry.endswith("(")
+            candidate.call = candidate.call or entry.endswith(("(", "()"))
+            candidate.no_args = candidate.no_args or entry.endswith("()")
 
     def count_uses(
         self, ctx: Context, pattern: str, weight: float, cap: float, also: str | None
@@ -178,6 +187,10 @@ def decide(pool: Pool, wants_call: Callable[[Candidate], bool]) -> str | None:
     runner_up = others[1].score if len(others) > 1 else 0.0
     if best.score >= (MARGIN_SHORT if short else MARGIN) * runner_up:
         rest = render(prefix, best.name, pool.ignore_case)
-        return rest + ("(" if wants_call(best) else "")
+        if not wants_call(best):
+            return rest
+        # With nothing to type between them, the ")" saves a keystroke and leaves
+        # nothing open; otherwise the user types the arguments, then the closer rule.
+        return rest + ("()" if best.no_args else "(")
     shared = common_prefix([c.name for c in others if c.score >= 0.35 * best.score])
     return render(prefix, shared, pool.ignore_case) if len(shared) > len(prefix) else ""

@@ -140,7 +140,7 @@ def _language_words(ctx: Context, pool: Pool, before: str, annotation: bool) -> 
         pool.entry(keyword, weight * (0.7 if statement_start else 1.0))
     raising = _RAISING.search(before) is not None
     for builtin in language.builtins:
-        if builtin.rstrip("(").endswith(("Error", "Exception")) and not raising:
+        if ranking.entry_name(builtin).endswith(("Error", "Exception")) and not raising:
             pool.entry(builtin, ranking.RARE_BUILTIN)  # exceptions are raised or caught
             continue
         function_in_type = annotation and builtin.endswith("(") and builtin[0].islower()
@@ -273,7 +273,7 @@ def finish(ctx: Context, before: str | None = None) -> str | None:
     annotation = False
     if from_import is not None:
         for entry in language.members.get(from_import.group(1), ()):
-            pool.entry(entry.rstrip("("), ranking.MEMBER_TABLE)
+            pool.entry(ranking.entry_name(entry), ranking.MEMBER_TABLE)
     elif member:
         receiver = receiver_match.group(1).replace("?.", ".") if receiver_match else ""
         start = receiver_match.start(1) if receiver_match else 0
