@@ -214,6 +214,16 @@ def test_any_language_name_is_answered_without_error(language: str) -> None:
     assert isinstance(suggest("value = compute(value‸", language), str)
 
 
+def test_identifiers_may_start_with_any_letter() -> None:
+    """Names that start with a non-ASCII letter are declared, found and finished, in
+    Python and JavaScript alike."""
+    assert suggest("élan_vital = 1\nprint(él‸") == "an_vital"
+    assert suggest("données = charger()\nprint(donn‸") == "ées"
+    assert suggest("const éclair = 1;\nconsole.log(écl‸", "javascript") == "air"
+    assert suggest("const 名前 = 'x';\nconsole.log(名‸", "javascript") == "前"
+    assert suggest("class Über:\n    pass\n\nx = Üb‸") == "er("
+
+
 def test_emoji_before_the_cursor_counts_two_units() -> None:
     """The cursor counts UTF-16 units: an emoji before it shifts it by 2."""
     plain = 'print("party")\ncelebration_count = 3\nprint(celebr‸'

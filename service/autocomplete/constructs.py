@@ -52,7 +52,7 @@ _REQUIRE = re.compile(
 _ES_IMPORT = re.compile(
     r"^[ \t]*import[ \t]+(?:([\w$]+)|\{([\w$, \t]+)\})[ \t]+(f|fr|fro|from|from[ \t]+)$"
 )
-_USE_STATE = re.compile(r"^[ \t]*const[ \t]*\[[ \t]*([A-Za-z_$][\w$]*)[ \t]*,[ \t]*(\w*)$")
+_USE_STATE = re.compile(r"^[ \t]*const[ \t]*\[[ \t]*((?:[^\W\d]|\$)[\w$]*)[ \t]*,[ \t]*(\w*)$")
 _WITH_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+open\(.*\)[ \t]+(a|as|as[ \t]+)$")
 _METHOD_HEADER = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\($")
 _PY_OPENER = re.compile(

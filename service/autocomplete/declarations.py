@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 _ANY_BRACKET = re.compile(r"[()\[\]{}]")
 _PARAM_NAME = re.compile(
     r"[ \t\n]*(?:\.\.\.|\*{1,2})?[ \t]*(?:(?:public|private|protected|readonly)[ \t]+)*"
-    r"([A-Za-z_$][\w$]*)"
+    r"((?:[^\W\d]|\$)[\w$]*)"
 )
-IDENT = re.compile(r"[A-Za-z_$][\w$]*")
-_UNPACKED = re.compile(r"([A-Za-z_$][\w$]*)[ \t]*(?![\w$ \t]*:)")
+IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
+_UNPACKED = re.compile(r"((?:[^\W\d]|\$)[\w$]*)[ \t]*(?![\w$ \t]*:)")
 # Parameters matter only inside their function, and a function that starts further than
 # this before the cursor rarely still encloses it: skipping the rest keeps big files fast.
 PARAMETERS_REACH = 8_000

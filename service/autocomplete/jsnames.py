@@ -21,7 +21,7 @@ from .declarations import (
 
 # Patterns start with a literal (a keyword, "\n") so the regex engine can skip ahead; the
 # ones that start with "\n" run over "\n" + masked text, hence the -1 on their positions.
-_ID = r"[A-Za-z_$][\w$]*"
+_ID = r"(?:[^\W\d]|\$)[\w$]*"
 _VAR = re.compile(rf"(?:const|let|var)[ \t]+({_ID})")
 _DESTRUCTURE = re.compile(r"(?:const|let|var)[ \t]*[\[{]([^\]}=]*)[\]}]")
 _DESTRUCTURED_NAME = re.compile(rf"({_ID})[ \t]*(?![\w$ \t]*:)")

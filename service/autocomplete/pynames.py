@@ -25,16 +25,16 @@ _HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 _DEF = re.compile(r"\n[ \t]*(async[ \t]+)?def[ \t]+(\w+)[ \t]*\(")
 _CLASS = re.compile(r"\n[ \t]*class[ \t]+(\w+)")
 _ASSIGN = re.compile(
-    r"\n[ \t]*(\*?[A-Za-z_]\w*(?:[ \t]*,[ \t]*\*?[A-Za-z_]\w*)*)[ \t]*(?::[^=\n]+)?=(?!=)"
+    r"\n[ \t]*(\*?[^\W\d]\w*(?:[ \t]*,[ \t]*\*?[^\W\d]\w*)*)[ \t]*(?::[^=\n]+)?=(?!=)"
 )
-_ANNOTATION = re.compile(r"\n[ \t]*([A-Za-z_]\w*)[ \t]*:[ \t]*[A-Za-z_][\w.\[\], |]*(?=\n|\Z)")
+_ANNOTATION = re.compile(r"\n[ \t]*([^\W\d]\w*)[ \t]*:[ \t]*[^\W\d][\w.\[\], |]*(?=\n|\Z)")
 _FOR = re.compile(r"for[ \t]+([\w, \t()]+?)[ \t]+in\b")
-_AS = re.compile(r"as[ \t]+([A-Za-z_]\w*)")
+_AS = re.compile(r"as[ \t]+([^\W\d]\w*)")
 _IMPORT = re.compile(r"\n[ \t]*import[ \t]+([^\n]+)")
 _FROM = re.compile(r"\n[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)?|[^\n]+)")
-_SELF = re.compile(r"self\.([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)")
+_SELF = re.compile(r"self\.([^\W\d]\w*)[ \t]*(?::[^=\n]+)?=(?!=)")
 _WALRUS = re.compile(r":=")
-_NAME_BEFORE = re.compile(r"([A-Za-z_]\w*)[ \t]*$")
+_NAME_BEFORE = re.compile(r"([^\W\d]\w*)[ \t]*$")
 _IMPORT_LINE = re.compile(r"[ \t]*(?:import|from)\b")
 
 

@@ -25,7 +25,7 @@ _DEF_PARAMS = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)$")
 _FUNCTION_PARAMS = re.compile(r"\bfunction\b[^(]*\(([^)]*)$")
 _FROM_MODULE = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+$")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?(?:[\w \t]+,[ \t]*)*$")
-_RECEIVER = re.compile(r"([A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*)\??\.$")
+_RECEIVER = re.compile(r"((?:[^\W\d]|\$)[\w$]*(?:\??\.(?:[^\W\d]|\$)[\w$]*)*)\??\.$")
 _NO_CALL = re.compile(
     r"(?:\bexcept[ \t]*\(?|\bisinstance\([^,]*,[ \t]*\(?|->[ \t]*|\b(?:key|target|"
     r"default_factory|callback|handler)=|\btypeof[ \t]+|\binstanceof[ \t]+|\bextends[ \t]+|"
@@ -34,7 +34,7 @@ _NO_CALL = re.compile(
 )
 _INSTANTIATE = re.compile(r"(?:=|\bnew|\braise|\breturn|\bawait|\byield|\bthrow)[ \t]*$")
 _PY_ANNOTATION = re.compile(
-    r"(?:^[ \t]*[A-Za-z_]\w*[ \t]*:[ \t]*|->[ \t]*|\bisinstance\([^,]*,[ \t]*\(?"
+    r"(?:^[ \t]*[^\W\d]\w*[ \t]*:[ \t]*|->[ \t]*|\bisinstance\([^,]*,[ \t]*\(?"
     r"|\bexcept[ \t]*\(?)$"
 )
 _TS_ANNOTATION = re.compile(
@@ -42,7 +42,7 @@ _TS_ANNOTATION = re.compile(
     r"[ \t]*:[ \t]*|\b(?:as|extends|implements|keyof|is)[ \t]+|<[ \t]*|\|[ \t]*)$"
 )
 _RAISING = re.compile(r"\b(?:raise|except|throw|catch|new)\b[^=]*$|\bisinstance\(")
-_GENERIC_DEFINITION = r"(?:func|fn|fun|function|def|defp|sub|proc)[ \t]+([A-Za-z_]\w*)[ \t]*\("
+_GENERIC_DEFINITION = r"(?:func|fn|fun|function|def|defp|sub|proc)[ \t]+([^\W\d]\w*)[ \t]*\("
 _ARGUMENT = re.compile(r"[,&][ \t]*$")
 _VALUE_KEYWORDS = frozenset(
     ("None", "True", "False", "null", "undefined", "true", "false", "this", "self")
@@ -65,7 +65,8 @@ _DUNDERS = ("__init__", "__repr__", "__str__", "__eq__", "__len__", "__iter__", 
 def word_pattern(language: Language) -> str:
     """A regular expression for one word of ``language``."""
     extra = re.escape(language.ident_extra)
-    return rf"[A-Za-z_{extra}][\w{extra}]*"
+    start = rf"(?:[^\W\d]|[{extra}])" if extra else r"[^\W\d]"
+    return rf"{start}[\w{extra}]*"
 
 
 def word_before(ctx: Context, before: str | None = None) -> str:
@@ -157,7 +158,7 @@ def _loop_targets(ctx: Context, before: str) -> tuple[str, ...]:
     match = pattern.search(before)
     if match is None:
         return ()
-    return tuple(re.findall(r"[A-Za-z_$][\w$]*", match.group(1)))
+    return tuple(re.findall(r"(?:[^\W\d]|\$)[\w$]*", match.group(1)))
 
 
 def _is_hook(name: str) -> bool:
