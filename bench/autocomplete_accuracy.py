@@ -15,10 +15,12 @@ The corpus is hand-written, so it also replays real code the engine has never be
 on (Python's standard library; CodeMirror's compiled JavaScript from web/node_modules
 when installed): at sampled points it cuts the text as if the user were typing there and
 grades the suggestion against what the file really says next. Three kinds of point:
-2 letters into a word (the line's rest removed); the end of a line that opens a block
-(the file cut there; expected: newline and the next line's indentation); before the
-closing brackets that end a line (expected: those closers). Sampling is by fixed stride,
-so the figures are deterministic. Writes bench/results/autocomplete_accuracy.json.
+2 letters into a word (the line's rest removed); the end of a header that opens a block,
+just before its ":" or "{" (the file cut there; expected: that ":" or " {"); before the
+closing brackets that end a line (expected: those closers). The newline and indentation
+after a header are not graded: the engine never suggests whitespace alone, which would
+show as a blank ghost line. Sampling is by fixed stride, so the figures are deterministic.
+Writes bench/results/autocomplete_accuracy.json.
 
     .venv/bin/python bench/autocomplete_accuracy.py
 """
@@ -56,7 +58,7 @@ _OPENS = {
     "javascript": re.compile(r"^[^\n]*\{[ \t]*$", re.M),
 }
 _CLOSES = re.compile(r"^[ \t]*[^\n#/]*\((?:[^\n]*?)([)\]}]+[;:]?)[ \t]*$", re.M)
-_NEXT_LINE = re.compile(r"\n([ \t]*)\S")
+_HEADER_END = re.compile(r"[ \t]*[:{][ \t]*$")
 
 
 def _replay_files() -> dict[str, list[Path]]:
@@ -73,11 +75,12 @@ def _points(text: str, language: str, kind: str) -> Iterator[tuple[str, int, str
             line_end = text.find("\n", cut)
             line_end = len(text) if line_end < 0 else line_end
             yield text[:cut] + text[line_end:], cut, text[cut:line_end]
-    elif kind == "newline":
+    elif kind == "header":
         for m in list(_OPENS[language].finditer(text))[::7][:25]:
-            following = _NEXT_LINE.search(text, m.end())
-            if following is not None:
-                yield text[: m.end()], m.end(), "\n" + following.group(1)
+            end = _HEADER_END.search(m.group())
+            if end is not None:
+                cut = m.start() + end.start()
+                yield text[:cut], cut, text[cut : m.end()].rstrip()
     else:
         for m in list(_CLOSES.finditer(text))[::7][:25]:
             cut = m.start(1)
@@ -88,7 +91,7 @@ def replay() -> dict[str, object]:
     """Grade suggestions at sampled points of real code against what follows there."""
     report: dict[str, object] = {}
     for language, files in _replay_files().items():
-        for kind in ("word", "newline", "closing"):
+        for kind in ("word", "header", "closing"):
             counts = dict.fromkeys(GRADES, 0)
             for path in files:
                 text = path.read_text(encoding="utf-8", errors="replace")

@@ -105,6 +105,42 @@ def test_indentation_follows_the_buffers_tabs_and_width() -> None:
     assert suggest(code) == '__ == "__main__":\n  main()'
 
 
+def test_a_complete_header_gets_its_colon() -> None:
+    """`while True`, `else`, a condition that tests something, a finished loop or
+    signature: the ":" that ends the header."""
+    assert suggest("while True‸") == ":"
+    assert suggest("done = False\nwhile not done‸") == ":"
+    assert suggest("key = 1\nif key is None‸") == ":"
+    assert suggest("rows = []\nfor row in rows‸") == ":"
+    assert suggest("if ready:\n    go()\nelse‸") == ":"
+    assert suggest("try‸") == ":"
+    assert suggest("def area(width, height)‸") == ":"
+    assert suggest("class Circle(Shape)‸") == ":"
+
+
+def test_no_colon_where_the_condition_most_likely_goes_on() -> None:
+    """`if key` is compared next as often as not, `len(items)` is, and `self` takes a
+    member: replayed on the standard library, a ":" there was mostly wrong."""
+    assert suggest("key = 1\nif key‸") == ""
+    assert suggest("items = []\nif len(items)‸") == ""
+    assert suggest("class A:\n    def f(self):\n        if self‸") == ""
+    assert suggest("x = 1\nif x == 1 and x‸") == ""
+    assert suggest("y = a if b else‸") == ""
+
+
+def test_return_annotations_habit_keeps_the_colon_back() -> None:
+    """In a buffer whose functions declare what they return, `)` is followed by ` ->`."""
+    assert suggest("def g(a) -> int:\n    return a\n\n\ndef f(x)‸") == ""
+    assert suggest("def g(a) -> int:\n    return a\n\n\ndef f(x) -> int‸") == ":"
+
+
+def test_class_colon_follows_the_buffers_habit() -> None:
+    """`class Name` gets ":" where the buffer's classes take no base, nothing otherwise."""
+    assert suggest("class Point:\n    pass\n\n\nclass Circle‸") == ":"
+    assert suggest("class Point(Base):\n    pass\n\n\nclass Circle‸") == ""
+    assert suggest("class Circle‸") == ""
+
+
 def test_closes_brackets_ignoring_those_in_strings() -> None:
     """Brackets inside string literals are not counted as open."""
     assert suggest('values = [1]\nprint(max(values, key="(["‸') == "))"

@@ -33,6 +33,23 @@ _JS_STATEMENT = re.compile(
 _JS_VALUE_STATEMENT = re.compile(
     r"^[ \t]*(?:return|throw|(?:const|let|var)[ \t]+[\w$]+[ \t]*(?::[^=]+)?=|[\w$.]+[ \t]*=)"
 )
+# Headers whose condition can end at the cursor (not `with … as f`: the name is being
+# invented; a loop's only once its target and `in` are written).
+_PY_HEADER = re.compile(r"^[ \t]*(?:(?:el)?if|while|for[ \t]+[^\n]*?[ \t]in)[ \t]+\S")
+_PY_TEST = re.compile(r"(?:[=!<>]=|[<>]|\b(?:is|in|not)\b)")
+_PY_FLAG = re.compile(
+    r"^(?:not[ \t]+)?(?:(?:is|has|should|can|use|allow)_\w+|done|ok|found|running)$"
+)
+_PY_PREDICATE = re.compile(
+    r"(?:is|has|exists|startswith|endswith|match|search|fullmatch|any|all|callable|hasattr"
+    r"|isinstance|issubclass|can|should)"
+)
+_RECEIVERS = frozenset(("self", "cls"))
+_PY_SIGNATURE = re.compile(
+    r"^[ \t]*(?:async[ \t]+)?(def|class)[ \t]+\w+[ \t]*\((?=.*(?:\)|->[ \t]*[\w.\[\], |]+)$)"
+)
+_RETURNS = re.compile(r"\n[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([^)]*\)[ \t]*(->)?")
+_PY_BARE_HEADER = re.compile(r"^[ \t]*(?:else|try|finally)[ \t]*$")
 _AFTER_CLOSING = ")]}\"'`:;, "
 _FINISHED = re.compile(r"(?:[.!?:;)\]}>%\d/]|\w+\.\w+)$")
 
@@ -150,7 +167,9 @@ def close_brackets(ctx: Context, before: str, value_checked: bool = False) -> st
     if not stack:
         if value_checked and not _opened_before_line(ctx):
             return _suffix(ctx, ctx.masked_before, all_closed=True, closed_string=True)
-        return "" if value_checked else _close_continuation(ctx, before)
+        if value_checked:
+            return ""
+        return _close_continuation(ctx, before) or _header_colon(ctx, before)
     if not value_checked and not _is_value(ctx, before):
         return _empty_call(ctx, before, stack)
     remaining = _closed_after(ctx, stack)
@@ -194,6 +213,64 @@ def _close_continuation(ctx: Context, before: str) -> str:
     closing = "".join(PAIRS[opener] for opener, _ in reversed(remaining))
     all_closed = remaining == openers and not _opened_before_line(ctx, opener_start)
     return closing + _suffix(ctx, opener_line, all_closed, False, opener_start)
+
+
+def _header_colon(ctx: Context, before: str) -> str:
+    """The ":" that ends a Python header whose condition looks complete: `while True`,
+    `if not done`, `for row in rows`, `else`."""
+    if ctx.language.family != "python" or ctx.line_after.strip() or _opened_before_line(ctx):
+        return ""
+    if _PY_BARE_HEADER.match(before):
+        return ":"
+    signature = _PY_SIGNATURE.match(before)
+    if signature is not None:
+        if before.endswith(")") and _opener_of_last(before) != signature.end() - 1:
+            return ""
+        if before.endswith(")") and signature.group(1) == "def" and _annotates_returns(ctx):
+            return ""  # ` -> int` comes first
+        return ":" if before.endswith(")") or _is_value(ctx, before) else ""
+    header = _PY_HEADER.match(before)
+    if header is None or before.rstrip(" \t") != before or not _is_value(ctx, before):
+        return ""
+    # Replayed on the standard library, `if key` goes on (`is None`, `in seen`, `.attr`)
+    # more often than it ends: the condition must already test something, end with a
+    # closed value, or be a flag's name. Only its last clause counts: in
+    # `if a == 1 and b`, `b` may still be compared.
+    condition = re.split(r"\b(?:and|or)\b", before[header.end() - 1 :])[-1].lstrip(" \t")
+    last = words.word_before(ctx, condition)
+    if last in _RECEIVERS or any(d.name == last and d.kind == "module" for d in ctx.scope.decls):
+        return ""
+    if before.lstrip().startswith("for") or last in ("True", "False", "None"):
+        return ":"
+    if condition[-1] in ")]":
+        # `len(items)` is compared next; `isinstance(x, int)` is a test in itself.
+        opener = _opener_of_last(condition)
+        tested = condition[:opener]
+        name = words.word_before(ctx, tested)
+        tested_already = _PY_TEST.search(tested) is not None
+        return ":" if tested_already or _PY_PREDICATE.match(name) else ""
+    tested = condition[: len(condition) - len(last)]
+    if _PY_TEST.search(tested) or _PY_FLAG.match(condition):
+        return ":"
+    return ""
+
+
+def _annotates_returns(ctx: Context) -> bool:
+    arrows = [m.group(1) for m in _RETURNS.finditer("\n" + ctx.masked[: ctx.line_start])]
+    return 2 * arrows.count("->") > len(arrows)
+
+
+def _opener_of_last(text: str) -> int:
+    """Where the bracket that ``text``'s last character closes opens (0 if unknown)."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in _CLOSERS:
+            depth += 1
+        elif text[i] in _OPENERS:
+            depth -= 1
+            if depth == 0:
+                return i
+    return 0
 
 
 def _opened_before_line(ctx: Context, line_start: int | None = None) -> bool:

@@ -55,6 +55,8 @@ _ES_IMPORT = re.compile(
 _USE_STATE = re.compile(r"^[ \t]*const[ \t]*\[[ \t]*((?:[^\W\d]|\$)[\w$]*)[ \t]*,[ \t]*(\w*)$")
 _WITH_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+open\(.*\)[ \t]+(a|as|as[ \t]+)$")
 _METHOD_HEADER = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\($")
+_CLASS_NAME = re.compile(r"^[ \t]*class[ \t]+[^\W\d]\w*$")
+_CLASS_HEADER = re.compile(r"\n[ \t]*class[ \t]+\w+[ \t]*([(:])")
 _PY_OPENER = re.compile(
     r"^[ \t]*(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b.*:$"
 )
@@ -242,6 +244,17 @@ def _self_parameter(ctx: Context) -> str | None:
     return "cls" if previous.strip() == "@classmethod" else "self"
 
 
+def _class_colon(ctx: Context) -> str | None:
+    # Whether a class takes a base is the buffer's habit; with no habit, nothing.
+    if ctx.language.family != "python" or ctx.line_after.strip():
+        return None
+    if _CLASS_NAME.match(ctx.masked_before) is None:
+        return None
+    headers = [m.group(1) for m in _CLASS_HEADER.finditer("\n" + ctx.masked)]
+    bare = headers.count(":")
+    return ":" if bare > len(headers) - bare else ""
+
+
 def line_construct(ctx: Context) -> str | None:
     """The first familiar construct that fits the cursor's line, if any."""
     if ctx.state.kind == "comment":
@@ -293,4 +306,5 @@ _CONSTRUCTS: tuple[Construct, ...] = (
     _es_import,
     _use_state,
     _self_parameter,
+    _class_colon,
 )
