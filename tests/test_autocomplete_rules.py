@@ -70,6 +70,33 @@ def test_well_known_members_complete() -> None:
     assert suggest("import os\n\npath = os.path.jo‸") == "in("
 
 
+def test_import_finishes_well_known_module_names() -> None:
+    """`import nu` is numpy; where two common modules share the prefix, nothing."""
+    assert suggest("import nu‸") == "mpy"
+    assert suggest("import ra‸") == "ndom"
+    assert suggest("from pa‸") == ""
+    assert suggest("import ‸") == ""
+
+
+def test_from_import_offers_the_usual_name_of_the_module() -> None:
+    """`from pathlib import ` is nearly always Path; `from os import ` has no usual name."""
+    assert suggest("from pathlib import ‸") == "Path"
+    assert suggest("from dataclasses import ‸") == "dataclass"
+    assert suggest("from os import ‸") == ""
+    assert suggest("from os import pa‸") == "th"
+
+
+def test_a_well_known_object_gets_its_usual_member_after_the_dot() -> None:
+    """`document.` gets a look-up, unless the buffer plainly uses another member there;
+    `self.` gets nothing before a letter is typed."""
+    assert suggest("document.‸", "javascript") == "getElementById("
+    code = "const a = document.querySelector('a');\nconst b = document.querySelector('b');\n"
+    assert suggest(code + "document.‸", "javascript") == "querySelector("
+    assert suggest("import os\nos.‸") == "path"
+    assert suggest("console.error('x');\nconsole.‸", "javascript") == "log("
+    assert suggest("class A:\n    def f(self):\n        self.x = 1\n        self.‸") == ""
+
+
 def test_main_guard_calls_the_defined_main() -> None:
     """`if __name` becomes the main guard, calling main() when there is one."""
     code = "def main():\n    pass\n\n\nif __name‸"

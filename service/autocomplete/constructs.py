@@ -57,6 +57,7 @@ _WITH_OPEN = re.compile(r"^[ \t]*(?:async[ \t]+)?with[ \t]+open\(.*\)[ \t]+(a|as
 _METHOD_HEADER = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\($")
 _CLASS_NAME = re.compile(r"^[ \t]*class[ \t]+[^\W\d]\w*$")
 _CLASS_HEADER = re.compile(r"\n[ \t]*class[ \t]+\w+[ \t]*([(:])")
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+$")
 _PY_OPENER = re.compile(
     r"^[ \t]*(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b.*:$"
 )
@@ -244,6 +245,15 @@ def _self_parameter(ctx: Context) -> str | None:
     return "cls" if previous.strip() == "@classmethod" else "self"
 
 
+def _usual_import(ctx: Context) -> str | None:
+    if ctx.language.family != "python" or ctx.line_after.strip():
+        return None
+    match = _FROM_IMPORT.match(ctx.masked_before)
+    if match is None:
+        return None
+    return ctx.language.usual_imports.get(match.group(1), "")
+
+
 def _class_colon(ctx: Context) -> str | None:
     # Whether a class takes a base is the buffer's habit; with no habit, nothing.
     if ctx.language.family != "python" or ctx.line_after.strip():
@@ -299,6 +309,7 @@ def _opens_block(ctx: Context, line: str) -> bool:
 _CONSTRUCTS: tuple[Construct, ...] = (
     _main_guard,
     _future_import,
+    _usual_import,
     _import_alias,
     _with_open,
     _for_range,

@@ -47,6 +47,12 @@ class Language:
     ident_extra: str = ""
     # Whether statements end with ";" (the C family, outside the languages in depth).
     semicolons: bool = False
+    # Modules to import, by how often they are: the first tuple most.
+    modules: tuple[tuple[str, ...], ...] = ()
+    # What follows `from <module> import ` when one name is by far the usual one.
+    usual_imports: dict[str, str] = field(default_factory=dict)
+    # The member that follows `<receiver>.` when one is by far the usual one.
+    usual_members: dict[str, str] = field(default_factory=dict)
 
 
 PYTHON_SYNTAX = Syntax(line_comments=("#",), quotes=('"', "'"), triple_quotes=True)
@@ -129,6 +135,26 @@ _PY_MEMBERS: dict[str, tuple[str, ...]] = {
                 "debug(", "info(", "warning(", "error(", "exception("),
     "dataclasses": ("dataclass", "field(", "asdict(", "replace(", "fields("),
 }  # fmt: skip
+_PY_MODULES = (
+    ("os", "sys", "re", "json", "math", "time", "random", "typing", "collections",
+     "itertools", "functools", "pathlib", "datetime", "asyncio", "subprocess", "logging",
+     "numpy", "pandas", "requests"),
+    ("dataclasses", "argparse", "shutil", "csv", "sqlite3", "unittest", "threading",
+     "multiprocessing", "socket", "hashlib", "base64", "copy", "pickle", "string",
+     "textwrap", "tempfile", "glob", "io", "enum", "abc", "contextlib", "uuid", "urllib",
+     "http", "email", "decimal", "fractions", "statistics", "heapq", "bisect", "operator",
+     "inspect", "traceback", "warnings", "struct", "secrets", "signal", "platform",
+     "getpass", "pprint", "zipfile", "tarfile", "gzip", "queue", "weakref", "types",
+     "matplotlib", "scipy", "sklearn", "torch", "flask", "django", "fastapi", "pydantic",
+     "pytest", "yaml", "click", "sqlalchemy", "aiohttp", "httpx", "bs4", "PIL", "tqdm",
+     "rich", "jinja2", "boto3", "redis", "starlette", "uvicorn", "attrs", "seaborn"),
+)  # fmt: skip
+_PY_USUAL_IMPORTS = {
+    "__future__": "annotations", "pathlib": "Path", "dataclasses": "dataclass",
+    "datetime": "datetime", "enum": "Enum", "contextlib": "contextmanager",
+    "copy": "deepcopy", "decimal": "Decimal", "fractions": "Fraction", "pprint": "pprint",
+    "argparse": "ArgumentParser", "glob": "glob", "abc": "ABC", "bs4": "BeautifulSoup",
+}  # fmt: skip
 _PY_RESPONSE = ("json(", "status_code", "text", "raise_for_status()", "headers", "content")
 _PY_CONVENTIONAL: dict[str, tuple[str, ...]] = {"response": _PY_RESPONSE, "resp": _PY_RESPONSE}
 _JS_RESPONSE = ("json(", "text(", "status", "ok", "headers", "blob(")
@@ -203,6 +229,8 @@ _JS_MEMBERS: dict[str, tuple[str, ...]] = {
     "Date": ("now()", "parse(", "UTC("),
     "String": ("fromCharCode(", "raw"),
 }  # fmt: skip
+# `console.` is nearly always `console.log(`; `document.` is most often a look-up by id.
+_JS_USUAL_MEMBERS = {"console": "log(", "document": "getElementById(", "process": "env"}
 _JS_COMMON_METHODS = (
     "push(", "map(", "filter(", "forEach(", "reduce(", "find(", "includes(", "indexOf(",
     "slice(", "splice(", "join(", "split(", "length", "then(", "catch(", "finally(",
@@ -305,6 +333,9 @@ PYTHON = Language(
     members=_PY_MEMBERS,
     conventional=_PY_CONVENTIONAL,
     common_methods=_PY_COMMON_METHODS,
+    modules=_PY_MODULES,
+    usual_imports=_PY_USUAL_IMPORTS,
+    usual_members={"os": "path"},
 )
 JAVASCRIPT = Language(
     name="javascript",
@@ -317,6 +348,7 @@ JAVASCRIPT = Language(
     members=_JS_MEMBERS,
     conventional=_JS_CONVENTIONAL,
     common_methods=_JS_COMMON_METHODS,
+    usual_members=_JS_USUAL_MEMBERS,
     ident_extra="$",
 )
 TYPESCRIPT = Language(
@@ -331,6 +363,7 @@ TYPESCRIPT = Language(
     members=_JS_MEMBERS,
     conventional=_JS_CONVENTIONAL,
     common_methods=_JS_COMMON_METHODS,
+    usual_members=_JS_USUAL_MEMBERS,
     typescript=True,
     ident_extra="$",
 )

@@ -69,8 +69,24 @@ def candidates(ctx: Context, pool: Pool, receiver: str, exact: bool) -> None:
 
 
 def default(ctx: Context, receiver: str) -> str:
-    """The member to suggest right after the dot, before any letter is typed."""
-    # Right after "console." nearly everyone writes "log(".
-    if receiver == "console" and ctx.language.family == "js":
-        return "" if ctx.after.startswith("log") else "log("
-    return ""
+    """The member to suggest right after the dot, before any letter is typed: for a
+    well-known object, the one the buffer uses on it most, else the usual one."""
+    language = ctx.language
+    if receiver not in language.members:
+        return ""  # `self.`, `user.`: too many members to guess from
+    extra = re.escape(language.ident_extra)
+    uses = whole_words(ctx.masked, rf"{re.escape(receiver)}\.([^\W\d][\w{extra}]*)", also=".")
+    counts: dict[str, int] = {}
+    for use in uses:
+        counts[use.group(1)] = counts.get(use.group(1), 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    usual = language.usual_members.get(receiver, "")
+    if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+        name = ranked[0][0]
+        called = any(ctx.masked[use.end() : use.end() + 1] == "(" for use in uses)
+        usual = name + "(" if called else name
+    elif ranked and ranked[0][1] >= 2 and ranked[0][0] != ranking.entry_name(usual):
+        return ""  # the buffer writes other members here
+    if not usual or ctx.after.startswith(ranking.entry_name(usual)):
+        return ""
+    return usual

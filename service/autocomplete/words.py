@@ -23,6 +23,8 @@ _NEW_NAME_JS = re.compile(
 )
 _DEF_PARAMS = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)$")
 _FUNCTION_PARAMS = re.compile(r"\bfunction\b[^(]*\(([^)]*)$")
+# Where a module's name goes: `import o`, `import os, s`, `from pa`.
+_MODULE_NAME = re.compile(r"^[ \t]*(?:import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*|from[ \t]+)$")
 _FROM_MODULE = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+$")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?(?:[\w \t]+,[ \t]*)*$")
 _RECEIVER = re.compile(r"((?:[^\W\d]|\$)[\w$]*(?:\??\.(?:[^\W\d]|\$)[\w$]*)*)\??\.$")
@@ -265,6 +267,8 @@ def finish(ctx: Context, before: str | None = None) -> str | None:
         return None
     if language.family == "generic":
         return _finish_generic(ctx, prefix, head)
+    if language.family == "python" and _MODULE_NAME.search(head):
+        return _module(ctx, prefix)
     if language.family == "python" and _FROM_MODULE.search(head):
         return "import"[len(prefix) :] if "import".startswith(prefix) else ""
     from_import = _FROM_IMPORT.search(head) if language.family == "python" else None
@@ -293,6 +297,16 @@ def finish(ctx: Context, before: str | None = None) -> str | None:
         _declared(ctx, pool, head, annotation)
         _language_words(ctx, pool, head, annotation)
     return ranking.decide(pool, lambda best: _wants_call(ctx, best, head, annotation))
+
+
+def _module(ctx: Context, prefix: str) -> str:
+    # The well-known modules, the more common ones first.
+    pool = Pool(prefix, ignore_case=False)
+    tiers = ctx.language.modules
+    for tier, names in enumerate(tiers):
+        for name in names:
+            pool.entry(name, ranking.MEMBER_TABLE * (1.0 - 0.4 * tier))
+    return ranking.decide(pool, lambda best: False) or ""
 
 
 def _dunder(ctx: Context, prefix: str, head: str) -> str:
