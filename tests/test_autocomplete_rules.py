@@ -97,6 +97,45 @@ def test_a_well_known_object_gets_its_usual_member_after_the_dot() -> None:
     assert suggest("class A:\n    def f(self):\n        self.x = 1\n        self.‸") == ""
 
 
+def test_array_callbacks_get_an_arrow_function_of_one_item() -> None:
+    """`users.forEach(` takes `(user) => {`, `map(` an expression body, in the buffer's
+    arrow style; with the name already taken, nothing."""
+    assert suggest("const users = [];\nusers.forEach(‸)", "javascript") == "(user) => {"
+    assert suggest("const out = entries.map(‸", "javascript") == "(entry) => "
+    assert suggest("arr.forEach(‸", "javascript") == "(item) => {"
+    bare = "items.filter(x => x.ok);\nconst boxes = [];\nboxes.map(‸"
+    assert suggest(bare, "javascript") == "box => "
+    assert suggest("const user = 1;\nusers.map(‸", "javascript") == ""
+
+
+def test_parameter_types_come_from_the_buffer_then_from_the_name() -> None:
+    """`user: ` is typed as elsewhere in the buffer; `name: ` is a string, `count: ` a
+    number, `isOpen: ` a boolean; `x: ` gets nothing."""
+    assert suggest("function f(user: User) {}\nfunction g(user: ‸", "typescript") == "User"
+    assert suggest("function greet(name: ‸", "typescript") == "string"
+    assert suggest("const f = (count: ‸", "typescript") == "number"
+    assert suggest("function f(isOpen: ‸", "typescript") == "boolean"
+    assert suggest("function f(x: ‸", "typescript") == ""
+    assert suggest("def greet(self, name: ‸") == "str"
+    assert suggest("def f(path: Path):\n    pass\n\n\ndef g(path: ‸") == "Path"
+    assert suggest("function f(name: ‸", "javascript") == ""
+
+
+def test_def_names_what_the_file_calls_but_does_not_define() -> None:
+    """`def ` offers the one function the file calls and lacks; in a class, the method
+    called on `self`; nothing when there are several, or none."""
+    code = "total = compute_total(items)\nprint(total)\n\n\ndef ‸"
+    assert suggest(code) == "compute_total("
+    assert suggest(code.replace("def ‸", "def comp‸")) == "ute_total("
+    method = "class A:\n    def run(self):\n        self.load()\n\n    def ‸"
+    assert suggest(method) == "load(self"
+    other = "class B:\n    def go(self):\n        self.stop()\n\n\n" + method
+    assert suggest(other) == "load(self"
+    assert suggest("render(app);\n\nfunction ‸", "javascript") == "render("
+    assert suggest("x = f(1)\ny = g(2)\n\n\ndef ‸") == ""
+    assert suggest("def ‸") == ""
+
+
 def test_main_guard_calls_the_defined_main() -> None:
     """`if __name` becomes the main guard, calling main() when there is one."""
     code = "def main():\n    pass\n\n\nif __name‸"

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from . import style
 from .brackets import open_on_line
 from .context import Context
+from .declarations import whole_words
 from .indent import deeper, leading
+from .ranking import entry_name
 
 Construct = Callable[[Context], str | None]
 
@@ -58,6 +60,32 @@ _METHOD_HEADER = re.compile(r"^([ \t]+)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\($")
 _CLASS_NAME = re.compile(r"^[ \t]*class[ \t]+[^\W\d]\w*$")
 _CLASS_HEADER = re.compile(r"\n[ \t]*class[ \t]+\w+[ \t]*([(:])")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+$")
+_CALLBACK = re.compile(
+    r"([\w$]+)[ \t]*\??\.[ \t]*(forEach|map|filter|find|findIndex|some|every|flatMap)\($"
+)
+_BARE_ARROW = re.compile(r"(?<![\w$)])[\w$]+[ \t]*=>")
+_PAREN_ARROW = re.compile(r"\([\w$]+\)[ \t]*=>")
+_TS_PARAMETER = re.compile(
+    r"(?:\bfunction\b[^(]*|^[ \t]*(?:(?:public|private|protected|static|async)[ \t]+)*"
+    r"[\w$]+[ \t]*|=[ \t]*(?:async[ \t]*)?)\((?:[^()]*,)?[ \t]*([\w$]+)\??[ \t]*:[ \t]*$"
+)
+_PY_PARAMETER = re.compile(
+    r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\((?:[^()]*,)?[ \t]*(\w+)[ \t]*:[ \t]*$"
+)
+# A parameter's usual type by its name, for (Python, TypeScript).
+_TYPE_BY_NAME = (
+    (("str", "string"), ("name", "title", "message", "text", "label", "url", "email",
+                         "username", "description", "prefix", "suffix", "query", "filename")),
+    (("int", "number"), ("count", "index", "age", "size", "width", "height", "total",
+                         "limit", "offset", "page", "port", "retries", "depth")),
+    (("bool", "boolean"), ("enabled", "visible", "done", "force", "verbose", "debug",
+                           "recursive", "strict")),
+)  # fmt: skip
+_PY_DEF_NAME = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w*)$")
+_JS_FUNCTION_NAME = re.compile(
+    r"^[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?function[ \t]*\*?[ \t]+([\w$]*)$"
+)
+_FLAG_PARAMETER = re.compile(r"(?:is|has|should|can)_?[A-Za-z]")
 _PY_OPENER = re.compile(
     r"^[ \t]*(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b.*:$"
 )
@@ -265,6 +293,109 @@ def _class_colon(ctx: Context) -> str | None:
     return ":" if bare > len(headers) - bare else ""
 
 
+def _called_not_defined(ctx: Context) -> str | None:
+    # `def ` most likely defines what the file already calls but does not define yet: a
+    # method called on `self` inside a class, a function outside.
+    if ctx.line_after.strip() not in ("", "()", "():", "() {"):
+        return None
+    family = ctx.language.family
+    pattern = _PY_DEF_NAME if family == "python" else _JS_FUNCTION_NAME
+    match = pattern.match(ctx.masked_before) if family != "generic" else None
+    if match is None:
+        return None
+    typed = match.group(1)
+    owner = ctx.scope.cursor_class
+    if owner and family == "python":
+        body = _class_body(ctx, owner)
+        calls = whole_words(body, rf"self\.({re.escape(typed)}\w*)\(")
+        declared = {d.name for d in ctx.scope.decls if d.owner == owner}
+    else:
+        calls = whole_words(ctx.masked, rf"({re.escape(typed)}[\w$]*)[ \t]*\(", also=".")
+        declared = {d.name for d in ctx.scope.decls}
+        declared.update(entry_name(e) for e in ctx.language.builtins + ctx.language.rare_builtins)
+        declared.update(ctx.language.statement_keywords + ctx.language.expression_keywords)
+    names = sorted({m.group(1) for m in calls} - declared - {typed})
+    if len(names) != 1:
+        return None
+    parameters = "(self" if owner and family == "python" else "("
+    return names[0][len(typed) :] + parameters
+
+
+def _class_body(ctx: Context, owner: str) -> str:
+    """The masked text of the class ``owner`` around the cursor (other classes call
+    their own methods on `self`)."""
+    masked = ctx.masked
+    headers = list(
+        re.finditer(rf"\n([ \t]*)class[ \t]+{re.escape(owner)}\b", "\n" + masked[: ctx.pos])
+    )
+    if not headers:
+        return ""
+    header = headers[-1]
+    start, indent = header.start(), len(header.group(1))
+    end = re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^\s])")
+    found = end.search(masked, max(start + 1, ctx.line_end))
+    return masked[start : found.start() if found else len(masked)]
+
+
+def _callback(ctx: Context) -> str | None:
+    # `users.forEach(` takes an arrow function of one `user`.
+    if ctx.language.family != "js" or ctx.line_after.strip() not in ("", ")", ");"):
+        return None
+    match = _CALLBACK.search(ctx.masked_before)
+    if match is None:
+        return None
+    receiver, method = match.groups()
+    name = _singular(receiver)
+    if not name or any(d.name == name and d.in_scope for d in ctx.scope.decls):
+        return ""
+    bare = len(_BARE_ARROW.findall(ctx.masked)) > len(_PAREN_ARROW.findall(ctx.masked))
+    head = f"{name} =>" if bare else f"({name}) =>"
+    return head + (" {" if method == "forEach" else " ")
+
+
+def _singular(plural: str) -> str:
+    if plural in ("arr", "array", "list", "values", "data"):
+        return "item"
+    if len(plural) < 4 or not plural.endswith("s") or plural.endswith("ss"):
+        return ""
+    if plural.endswith("ies"):
+        return plural[:-3] + "y"
+    if plural.endswith(("xes", "ches", "shes", "sses")):
+        return plural[:-2]
+    return plural[:-1]
+
+
+def _parameter_type(ctx: Context) -> str | None:
+    # `function greet(name: ` is a string: what the buffer annotates the same name with,
+    # else what the name usually holds.
+    family = ctx.language.family
+    if ctx.line_after.strip() not in ("", ")", "):", ") {"):
+        return None
+    if family == "python":
+        match = _PY_PARAMETER.match(ctx.masked_before)
+    elif ctx.language.typescript:
+        match = _TS_PARAMETER.search(ctx.masked_before)
+    else:
+        return None
+    if match is None:
+        return None
+    name = match.group(1)
+    annotated = re.findall(
+        rf"(?<![\w$.]){re.escape(name)}\??[ \t]*:[ \t]*([\w$.]+(?:\[[\w$., ]*\])?)[ \t]*[,)=]",
+        ctx.masked[: ctx.line_start] + ctx.masked[ctx.line_end :],
+    )
+    if annotated:
+        best = max(set(annotated), key=lambda t: (annotated.count(t), t))
+        return best if 2 * annotated.count(best) > len(annotated) else ""
+    python = family == "python"
+    if _FLAG_PARAMETER.match(name):
+        return "bool" if python else "boolean"
+    for types, names in _TYPE_BY_NAME:
+        if name in names:
+            return types[0] if python else types[1]
+    return ""
+
+
 def line_construct(ctx: Context) -> str | None:
     """The first familiar construct that fits the cursor's line, if any."""
     if ctx.state.kind == "comment":
@@ -318,4 +449,7 @@ _CONSTRUCTS: tuple[Construct, ...] = (
     _use_state,
     _self_parameter,
     _class_colon,
+    _callback,
+    _parameter_type,
+    _called_not_defined,
 )
