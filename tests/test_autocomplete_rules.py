@@ -71,8 +71,11 @@ def test_well_known_members_complete() -> None:
 
 
 def test_import_finishes_well_known_module_names() -> None:
-    """`import nu` is numpy; where two common modules share the prefix, nothing."""
-    assert suggest("import nu‸") == "mpy"
+    """`import num` is numpy (numbers is rarer); two letters that fit several modules
+    get only what they share; a module already imported is not offered again."""
+    assert suggest("import num‸") == "py"
+    assert suggest("import nu‸") == "m"
+    assert suggest("import collections\nimport col‸") == ""
     assert suggest("import ra‸") == "ndom"
     assert suggest("from pa‸") == ""
     assert suggest("import ‸") == ""
@@ -133,6 +136,9 @@ def test_def_names_what_the_file_calls_but_does_not_define() -> None:
     assert suggest(other) == "load(self"
     assert suggest("render(app);\n\nfunction ‸", "javascript") == "render("
     assert suggest("x = f(1)\ny = g(2)\n\n\ndef ‸") == ""
+    assert suggest("n = int(input())\nshow(n)\n\n\ndef ‸") == "show("
+    assert suggest("x = pow(2, 3)\n\n\ndef ‸") == ""
+    assert suggest(method.replace("class A:", "class A(Base):")) == ""
     assert suggest("def ‸") == ""
 
 

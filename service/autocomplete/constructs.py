@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable
 
@@ -296,7 +297,7 @@ def _class_colon(ctx: Context) -> str | None:
 def _called_not_defined(ctx: Context) -> str | None:
     # `def ` most likely defines what the file already calls but does not define yet: a
     # method called on `self` inside a class, a function outside.
-    if ctx.line_after.strip() not in ("", "()", "():", "() {"):
+    if not ctx.whole or ctx.line_after.strip() not in ("", "()", "():", "() {"):
         return None
     family = ctx.language.family
     pattern = _PY_DEF_NAME if family == "python" else _JS_FUNCTION_NAME
@@ -304,32 +305,42 @@ def _called_not_defined(ctx: Context) -> str | None:
     if match is None:
         return None
     typed = match.group(1)
-    owner = ctx.scope.cursor_class
-    if owner and family == "python":
+    owner = ctx.scope.cursor_class if family == "python" else ""
+    if owner:
         body = _class_body(ctx, owner)
+        if body is None:
+            return None
         calls = whole_words(body, rf"self\.({re.escape(typed)}\w*)\(")
         declared = {d.name for d in ctx.scope.decls if d.owner == owner}
     else:
         calls = whole_words(ctx.masked, rf"({re.escape(typed)}[\w$]*)[ \t]*\(", also=".")
-        declared = {d.name for d in ctx.scope.decls}
-        declared.update(entry_name(e) for e in ctx.language.builtins + ctx.language.rare_builtins)
-        declared.update(ctx.language.statement_keywords + ctx.language.expression_keywords)
+        language = ctx.language
+        known = language.builtins + language.rare_builtins + language.types
+        declared = {d.name for d in ctx.scope.decls} | {entry_name(e) for e in known}
+        declared.update(language.statement_keywords + language.expression_keywords)
+        if family == "python":
+            declared.update(dir(builtins))
     names = sorted({m.group(1) for m in calls} - declared - {typed})
-    if len(names) != 1:
+    if len(names) != 1 or (not owner and not _only_called(ctx, names[0])):
         return None
-    parameters = "(self" if owner and family == "python" else "("
-    return names[0][len(typed) :] + parameters
+    return names[0][len(typed) :] + ("(self" if owner else "(")
 
 
-def _class_body(ctx: Context, owner: str) -> str:
+def _only_called(ctx: Context, name: str) -> bool:
+    # A function yet to be written is only called; a name also used bare is a parameter
+    # or a variable whose declaration the scan did not reach.
+    uses = whole_words(ctx.masked, rf"{re.escape(name)}(?![\w$])[ \t]*(\(?)", also=".")
+    return all(use.group(1) for use in uses)
+
+
+def _class_body(ctx: Context, owner: str) -> str | None:
     """The masked text of the class ``owner`` around the cursor (other classes call
-    their own methods on `self`)."""
+    their own methods on `self`); None when it has a base, which may define them."""
     masked = ctx.masked
-    headers = list(
-        re.finditer(rf"\n([ \t]*)class[ \t]+{re.escape(owner)}\b", "\n" + masked[: ctx.pos])
-    )
+    pattern = rf"\n([ \t]*)class[ \t]+{re.escape(owner)}\b[ \t]*(\((?:[ \t]*object[ \t]*)?\))?:"
+    headers = list(re.finditer(pattern, "\n" + masked[: ctx.pos]))
     if not headers:
-        return ""
+        return None
     header = headers[-1]
     start, indent = header.start(), len(header.group(1))
     end = re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^\s])")

@@ -52,6 +52,8 @@ class Context:
         self.language = language
         start, end = _window(code, index)
         self.text = code[start:end]
+        # Whether the window is the whole buffer: only then is a name it lacks missing.
+        self.whole = start == 0 and end == len(code)
         self.pos = index - start
         result = scan(self.text, self.pos, language.syntax)
         self.masked = result.masked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -148,6 +149,7 @@ _PY_MODULES = (
      "matplotlib", "scipy", "sklearn", "torch", "flask", "django", "fastapi", "pydantic",
      "pytest", "yaml", "click", "sqlalchemy", "aiohttp", "httpx", "bs4", "PIL", "tqdm",
      "rich", "jinja2", "boto3", "redis", "starlette", "uvicorn", "attrs", "seaborn"),
+    tuple(sorted(name for name in sys.stdlib_module_names if not name.startswith("_"))),
 )  # fmt: skip
 _PY_USUAL_IMPORTS = {
     "__future__": "annotations", "pathlib": "Path", "dataclasses": "dataclass",

@@ -25,6 +25,7 @@ _DEF_PARAMS = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)$")
 _FUNCTION_PARAMS = re.compile(r"\bfunction\b[^(]*\(([^)]*)$")
 # Where a module's name goes: `import o`, `import os, s`, `from pa`.
 _MODULE_NAME = re.compile(r"^[ \t]*(?:import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*|from[ \t]+)$")
+_MODULE_TIER = (1.0, 0.6, 0.2)
 _FROM_MODULE = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+$")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?(?:[\w \t]+,[ \t]*)*$")
 _RECEIVER = re.compile(r"((?:[^\W\d]|\$)[\w$]*(?:\??\.(?:[^\W\d]|\$)[\w$]*)*)\??\.$")
@@ -300,12 +301,17 @@ def finish(ctx: Context, before: str | None = None) -> str | None:
 
 
 def _module(ctx: Context, prefix: str) -> str:
-    # The well-known modules, the more common ones first.
+    # The well-known modules, the more common ones first; a module the buffer already
+    # imports is not imported again. Two letters fit too many modules for popularity to
+    # decide (`co`: collections, contextlib, copy), so then only a unique one counts.
     pool = Pool(prefix, ignore_case=False)
-    tiers = ctx.language.modules
-    for tier, names in enumerate(tiers):
+    tiers = _MODULE_TIER if len(prefix) >= 3 else (1.0, 1.0, 1.0)
+    line = range(ctx.line_start, ctx.line_end + 1)
+    imported = {d.name for d in ctx.scope.decls if d.kind == "module" and d.pos not in line}
+    for tier, names in enumerate(ctx.language.modules):
         for name in names:
-            pool.entry(name, ranking.MEMBER_TABLE * (1.0 - 0.4 * tier))
+            if (name not in imported or name == prefix) and name not in pool.items:
+                pool.entry(name, ranking.MEMBER_TABLE * tiers[tier])
     return ranking.decide(pool, lambda best: False) or ""
 
 
