@@ -93,6 +93,7 @@ def test_a_well_known_object_gets_its_usual_member_after_the_dot() -> None:
     """`document.` gets a look-up, unless the buffer plainly uses another member there;
     `self.` gets nothing before a letter is typed."""
     assert suggest("document.‸", "javascript") == "getElementById("
+    assert suggest("const document = await db.find(id);\ndocument.‸", "javascript") == ""
     code = "const a = document.querySelector('a');\nconst b = document.querySelector('b');\n"
     assert suggest(code + "document.‸", "javascript") == "querySelector("
     assert suggest("import os\nos.‸") == "path"

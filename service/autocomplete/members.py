@@ -81,6 +81,8 @@ def default(ctx: Context, receiver: str) -> str:
         counts[use.group(1)] = counts.get(use.group(1), 0) + 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     usual = language.usual_members.get(receiver, "")
+    if any(d.name == receiver and d.kind in ("variable", "parameter") for d in ctx.scope.decls):
+        usual = ""  # `const document = await db.find(…)` is not the DOM's
     if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
         name = ranked[0][0]
         called = any(ctx.masked[use.end() : use.end() + 1] == "(" for use in uses)
