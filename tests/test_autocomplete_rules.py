@@ -110,6 +110,7 @@ def test_array_callbacks_get_an_arrow_function_of_one_item() -> None:
     bare = "items.filter(x => x.ok);\nconst boxes = [];\nboxes.map(‸"
     assert suggest(bare, "javascript") == "box => "
     assert suggest("const user = 1;\nusers.map(‸", "javascript") == ""
+    assert suggest("status.map(‸", "javascript") == ""
 
 
 def test_parameter_types_come_from_the_buffer_then_from_the_name() -> None:

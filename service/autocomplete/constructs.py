@@ -367,8 +367,8 @@ def _callback(ctx: Context) -> str | None:
 def _singular(plural: str) -> str:
     if plural in ("arr", "array", "list", "values", "data"):
         return "item"
-    if len(plural) < 4 or not plural.endswith("s") or plural.endswith("ss"):
-        return ""
+    if len(plural) < 4 or not plural.endswith("s") or plural.endswith(("ss", "us", "is")):
+        return ""  # `status`, `axis`: not plurals
     if plural.endswith("ies"):
         return plural[:-3] + "y"
     if plural.endswith(("xes", "ches", "shes", "sses")):
