@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.harness import create_room, room_state, servers, stored_edit_counts
 from tests.typer import Edit, Typer, map_pos, run_typers
 
@@ -37,3 +39,37 @@ async def test_random_concurrent_edits_converge(database_url: str) -> None:
         counts = await stored_edit_counts(database_url, room)
         assert counts == {t.client_id: 40 for t in typers}
         assert sum(t.conflicts for t in typers) > 0  # the race was real
+
+
+async def test_edits_converge_while_retention_keeps_nothing(database_url: str) -> None:
+    """With history retention keeping nothing and a fold every 16 versions, each fold
+    deletes what lies behind the checkpoint before it while both processes are
+    still delivering: pastes past NOTIFY's limit send them to the table for those
+    very updates. No version is stored twice, no process stalls on a gap, every
+    client ends with the stored text. (The races themselves are a matter of timing
+    that this scale rarely meets: tests/test_retention.py pins each one down in
+    one process. This checks the whole, with retention on, under load.)"""
+    env = {"PAIRPAD_FOLD_EVERY": "16", "PAIRPAD_HISTORY_KEEP_VERSIONS": "0"}
+    with servers(database_url, 2, env=env) as procs:
+        room = await create_room(procs[0], "start\n")
+        typers = [
+            Typer([procs[i % 2]], room, f"keeper{i}", edits_to_make=60, seed=i, paste_every=4)
+            for i in range(4)
+        ]
+
+        async def head() -> int:
+            return int((await room_state(procs[0], room))["version"])
+
+        await run_typers(typers, head)
+        state = await room_state(procs[1], room)
+        for typer in typers:
+            assert typer.text == state["text"]
+            assert typer.seen_versions == list(range(typer.joined_at + 1, state["version"] + 1))
+        assert state["version"] == sum(t.edits_made for t in typers)
+        # Retention did cut: the oldest kept version moved past the start.
+        async with httpx.AsyncClient(base_url=procs[1].http) as http:
+            page = (await http.get(f"/rooms/{room}/history", params={"limit": 5000})).json()
+        assert page["oldest"] > 0
+        assert [u["version"] for u in page["updates"]] == list(
+            range(page["oldest"] + 1, state["version"] + 1)
+        )

@@ -21,6 +21,7 @@ from service.utf16 import utf16_length
 from tests.harness import ServerProcess
 
 ALPHABET = ["a", "b", "c", " ", "\n", "😀", "é", "字", "()", "\n    "]
+PASTED_LINE = "\n" + "p" * 8_200 + "\n"
 
 
 @dataclass
@@ -64,6 +65,10 @@ class Typer:
     edits_to_make: int
     seed: int
     pause: float = 0.0
+    # One edit in `paste_every` pastes a block past NOTIFY's payload limit (or cuts
+    # one out), so that its note comes truncated and every process reads it from
+    # the table; 0: never.
+    paste_every: int = 0
     text: str = ""
     version: int = 0
     seen_versions: list[int] = field(default_factory=list)
@@ -86,6 +91,8 @@ class Typer:
         return self.edits_made >= self.edits_to_make and self._pending is None
 
     def _random_edit(self) -> Edit:
+        if self.paste_every and self._rng.randrange(self.paste_every) == 0:
+            return self._paste_or_cut()
         doc = Document(self.text)
         cuts = [i for i in range(doc.length + 1) if not doc.splits_pair(i)]
         start = self._rng.choice(cuts)
@@ -93,6 +100,16 @@ class Typer:
         end = self._rng.choice(later) if self._rng.random() < 0.3 else start
         typed = "".join(self._rng.choice(ALPHABET) for _ in range(self._rng.randint(1, 2)))
         return Edit(start, end, typed)
+
+    def _paste_or_cut(self) -> Edit:
+        """Cut the text's first 8,200-character pasted line, or paste one at the end
+        when there is none (so that the text stays small, and a room folds often)."""
+        block = self.text.find(PASTED_LINE)
+        if block >= 0:
+            start = utf16_length(self.text[:block])
+            return Edit(start, start + utf16_length(PASTED_LINE), "")
+        end = utf16_length(self.text)
+        return Edit(end, end, PASTED_LINE)
 
     def _apply(self, message: dict[str, Any]) -> None:
         assert message["version"] == self.version + 1, (
