@@ -417,8 +417,9 @@ class LiveRoom:
         return stored
 
     def _check_push(self, push: messages.Push) -> CheckedChanges | Document:
-        """Validate every change set in order, changing nothing yet: one update is
-        checked against the text in place, several are applied to a copy."""
+        """Validate every change set in order, changing nothing of the room yet: one
+        update is checked against the text in place, several are applied to a copy.
+        Each update's JSON is compacted on the way (`_compacted_changes`)."""
         limit = self._settings.max_document_bytes
         if len(push.updates) == 1:
             return self.doc.check(_compacted_changes(push.updates[0]), limit)

@@ -177,13 +177,16 @@ class Session:
         """Handle one frame from the client; errors are answered, never raised."""
         if not self._messages.take():
             if not self.closing:
-                metrics.RATE_LIMITED.labels("messages").inc()
                 log.info(
                     "client %s: message flood, closing",
                     self.client_id,
-                    extra={"event": "flood", "client": self.client_id, "code": 1008},
+                    extra={
+                        "event": "flood",
+                        "client": self.client_id,
+                        "code": errors.WS_POLICY_VIOLATION,
+                    },
                 )
-            self.close(errors.WS_POLICY_VIOLATION, "rate limit exceeded")
+            self._close_flooded("messages", "rate limit exceeded")
             return
         try:
             await self._dispatch(frame)
@@ -208,9 +211,13 @@ class Session:
         metrics.REJECTED.labels(exc.code).inc()
         self.send(messages.encode(messages.Error(code=exc.code, message=exc.message)))
         if self._errors.add():
-            if not self.closing:
-                metrics.RATE_LIMITED.labels("errors").inc()
-            self.close(errors.WS_POLICY_VIOLATION, "too many protocol errors")
+            self._close_flooded("errors", "too many protocol errors")
+
+    def _close_flooded(self, limit: str, reason: str) -> None:
+        """Close with 1008 for a flood, counted once however many frames follow."""
+        if not self.closing:
+            metrics.RATE_LIMITED.labels(limit).inc()
+        self.close(errors.WS_POLICY_VIOLATION, reason)
 
     async def _dispatch(self, frame: str | bytes) -> None:
         if isinstance(frame, bytes):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from tests.harness import create_room, room_state, servers, stored_edit_counts
+from tests.harness import ServerProcess, create_room, room_state, servers, stored_edit_counts
 from tests.typer import Edit, Typer, map_pos, run_typers
 
 
@@ -19,6 +21,23 @@ def test_map_pos_cases() -> None:
     assert Edit(1, 2, "a\nb").changes(3) == [1, [1, "a", "b"], 1]
 
 
+async def _type_until_converged(
+    typers: list[Typer], procs: list[ServerProcess], room: str
+) -> dict[str, Any]:
+    """Run the typers to the end; every one must hold the stored text and have seen
+    every version after it joined once, in order. Returns the room's state."""
+
+    async def head() -> int:
+        return int((await room_state(procs[0], room))["version"])
+
+    await run_typers(typers, head)
+    state = await room_state(procs[1], room)
+    for typer in typers:
+        assert typer.text == state["text"]
+        assert typer.seen_versions == list(range(typer.joined_at + 1, state["version"] + 1))
+    return state
+
+
 async def test_random_concurrent_edits_converge(database_url: str) -> None:
     """Every client ends with the stored text and saw every version once, in order;
     every edit a client made is stored exactly once."""
@@ -28,14 +47,7 @@ async def test_random_concurrent_edits_converge(database_url: str) -> None:
             Typer([procs[i % 2]], room, f"typer{i}", edits_to_make=40, seed=i) for i in range(4)
         ]
 
-        async def head() -> int:
-            return int((await room_state(procs[0], room))["version"])
-
-        await run_typers(typers, head)
-        state = await room_state(procs[1], room)
-        for typer in typers:
-            assert typer.text == state["text"]
-            assert typer.seen_versions == list(range(typer.joined_at + 1, state["version"] + 1))
+        await _type_until_converged(typers, procs, room)
         counts = await stored_edit_counts(database_url, room)
         assert counts == {t.client_id: 40 for t in typers}
         assert sum(t.conflicts for t in typers) > 0  # the race was real
@@ -57,14 +69,7 @@ async def test_edits_converge_while_retention_keeps_nothing(database_url: str) -
             for i in range(4)
         ]
 
-        async def head() -> int:
-            return int((await room_state(procs[0], room))["version"])
-
-        await run_typers(typers, head)
-        state = await room_state(procs[1], room)
-        for typer in typers:
-            assert typer.text == state["text"]
-            assert typer.seen_versions == list(range(typer.joined_at + 1, state["version"] + 1))
+        state = await _type_until_converged(typers, procs, room)
         assert state["version"] == sum(t.edits_made for t in typers)
         # Retention did cut: the oldest kept version moved past the start.
         async with httpx.AsyncClient(base_url=procs[1].http) as http:

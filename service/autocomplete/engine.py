@@ -8,7 +8,6 @@ from .languages import resolve
 from .positions import utf16_to_index
 
 _CLOSING = frozenset(")]}\"'`")
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _word(ctx: Context) -> str | None:
@@ -29,8 +28,8 @@ def _own_closers(suggestion: str) -> int:
     stack: list[str] = []
     last_own = -1
     for i, ch in enumerate(suggestion):
-        if ch in _PAIRS:
-            stack.append(_PAIRS[ch])
+        if ch in brackets.PAIRS:
+            stack.append(brackets.PAIRS[ch])
         elif stack and ch == stack[-1]:
             stack.pop()
             last_own = i
